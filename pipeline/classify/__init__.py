@@ -1,0 +1,1 @@
+"""Classify: partner countries and themes from data-file vocabularies."""

@@ -1,0 +1,223 @@
+"""`newswire`: one console script, one configuration (flags and NEWSWIRE_* variables)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.config import Settings, settings_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "run":
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "verbose", False):
+        # Transient client retries (leader moves, coordinator start-up) are noise to operators;
+        # real failures surface as exceptions.
+        logging.getLogger("kafka").setLevel(logging.ERROR)
+        logging.getLogger().setLevel(logging.ERROR)
+    try:
+        settings = Settings.from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        return int(args.handler(settings, args, extra) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if getattr(args, "verbose", False):
+            raise
+        print(f"newswire {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = settings_parser()
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress and tracebacks")
+    parser = argparse.ArgumentParser(prog="newswire", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    broker = command("broker", _broker, "the local single-node KRaft broker on loopback")
+    broker.add_argument("action", choices=("up", "down", "status"))
+    broker.add_argument("--reset", action="store_true", help="with up: start from an empty log")
+
+    command("topics", _topics, "create the project's topics (idempotent)")
+
+    replay = command("replay", _replay, "publish the seed pages to the raw topic")
+    replay.add_argument("--loop", type=int, default=1, help="deliver the pages N times")
+    replay.add_argument("--rate", type=float, default=0.0, help="pages per second (0: unpaced)")
+    replay.add_argument(
+        "--seeds",
+        type=Path,
+        dest="seeds_dir",
+        default=argparse.SUPPRESS,
+        help="folder of pages to replay (default: the seeds_dir setting)",
+    )
+
+    run = command("run", _run, "run the pipeline (extra --flags pass through to Beam)")
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=0.0,
+        help="streaming: stop the job after this many seconds (0: run until stopped)",
+    )
+
+    tail = command("tail", _tail, "print the enriched records on the sink topic")
+    tail.add_argument("-n", type=int, default=0, help="only the last N records")
+    tail.add_argument("--follow", action="store_true", help="keep printing new records")
+    tail.add_argument("--json", action="store_true", help="one JSON object a line")
+    tail.add_argument("--dlq", action="store_true", help="read the dead-letter topic instead")
+
+    classify = command("classify", _classify, "offline: parse and classify page files, JSON lines")
+    classify.add_argument("files", nargs="+", type=Path)
+
+    command("demo", _demo, "set up a fresh local broker, replay the seeds, run, show the result")
+    return parser
+
+
+def _broker(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.local.broker import LocalBroker
+
+    broker = LocalBroker(settings)
+    if args.action == "up":
+        broker.up(reset=args.reset)
+        from pipeline.topics import ensure_topics
+
+        created = ensure_topics(settings.replace(bootstrap_servers=broker.bootstrap))
+        print(
+            f"broker ready on {broker.bootstrap}"
+            + (f"; created {', '.join(created)}" if created else "")
+        )
+    elif args.action == "down":
+        print("broker stopped" if broker.down() else "broker was not running")
+    else:
+        print(broker.status())
+    return 0
+
+
+def _topics(settings: Settings, _args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.topics import ensure_topics
+
+    created = ensure_topics(settings)
+    print("created: " + ", ".join(created) if created else "all topics exist")
+    return 0
+
+
+def _replay(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from kafka import KafkaProducer
+
+    from pipeline.source.replay import replay, seed_files
+
+    producer = KafkaProducer(
+        **settings.kafka_client_config(),
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=16 * 1024 * 1024,
+    )
+    try:
+        sent = replay(
+            producer, settings.raw_topic, seed_files(settings.seeds_dir), args.loop, args.rate
+        )
+    finally:
+        producer.close()
+    print(f"replayed {sent} pages to {settings.raw_topic}", file=sys.stderr)
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace, extra: list[str]) -> int:
+    from pipeline import job
+
+    started = time.monotonic()
+    job.run(settings, extra, timeout_s=args.timeout)
+    print(f"pipeline finished in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return 0
+
+
+def _tail(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.encode.records import to_json
+    from pipeline.sink import tail
+
+    topic = settings.dlq_topic if args.dlq else settings.sink_topic
+    pairs = tail.read_topic(settings.kafka_client_config(), topic, follow=args.follow)
+    decoded = tail.decode_dead_letters(pairs) if args.dlq else tail.decode_articles(pairs)
+    if args.follow or args.json or args.dlq:
+        for record in decoded:
+            if args.dlq and not args.json:
+                where = f"{record['topic']}/{record['partition']}@{record['offset']}"
+                print(f"{record['reason']:<12} {where}  {record['detail']}")
+            else:
+                print(to_json(record), flush=True)
+        return 0
+    records = list(decoded)
+    shown = records[-args.n :] if args.n else records
+    print(tail.table(shown))
+    print(
+        f"\n{len(records)} records on {topic}"
+        f" ({sum(r['kind'] == 'article' for r in records)} articles,"
+        f" {sum(r['kind'] == 'teaser' for r in records)} teasers)"
+    )
+    return 0
+
+
+def _classify(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.classify.classifier import Classifier
+    from pipeline.encode.records import article_record, to_json
+    from pipeline.errors import Rejected
+    from pipeline.model import Message
+    from pipeline.parse.decode import SOURCE_HEADER, read_page
+    from pipeline.parse.split import split_page
+
+    classifier = Classifier.from_data()
+    failed = 0
+    for offset, path in enumerate(args.files):
+        raw = path.read_bytes()
+        message = Message(
+            "file",
+            0,
+            offset,
+            None,
+            raw,
+            int(path.stat().st_mtime * 1000),
+            ((SOURCE_HEADER, path.name.encode()),),
+        )
+        try:
+            items = split_page(read_page(message, settings.max_page_bytes))
+        except Rejected as exc:
+            failed += 1
+            print(
+                json.dumps({"source": path.name, "error": exc.reason, "detail": exc.detail}),
+                file=sys.stderr,
+            )
+            continue
+        now = int(time.time() * 1000)
+        for item in items:
+            record = article_record(classifier.classify_item(item), now)
+            record.pop("body")
+            print(to_json(record))
+    return 1 if failed else 0
+
+
+def _demo(settings: Settings, _args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline import demo
+
+    return demo.run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The one place for configuration: every setting is a CLI flag and a NEWSWIRE_* variable.
+
+Precedence: flag, then environment, then the default below. `newswire --help-settings` lists
+them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setting(default: Any, help: str, **kwargs: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kwargs})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Kafka connection, passed through to kafka-python.
+    bootstrap_servers: str = _setting("127.0.0.1:9092", "Kafka bootstrap servers, host:port,...")
+    security_protocol: str = _setting("PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    sasl_mechanism: str = _setting("", "SASL mechanism, e.g. PLAIN or SCRAM-SHA-512")
+    sasl_username: str = _setting("", "SASL user name")
+    sasl_password: str = _setting("", "SASL password", secret=True)
+    ssl_cafile: str = _setting("", "CA certificate file (PEM) for SSL")
+
+    # Topics.
+    raw_topic: str = _setting("newswire.pages.raw", "topic of raw pages (the replayer writes it)")
+    sink_topic: str = _setting("newswire.articles.enriched", "topic of enriched Avro records")
+    dlq_topic: str = _setting("newswire.pages.dlq", "dead-letter topic for pages that fail")
+    group_id: str = _setting(
+        "newswire-pipeline", "consumer group whose offsets the pipeline commits"
+    )
+
+    # Pipeline.
+    runner: str = _setting("direct", "Beam runner: direct or flink", choices=("direct", "flink"))
+    until_caught_up: bool = _setting(
+        False, "read what the raw topic holds when the job starts, process it, and stop"
+    )
+    poll_timeout_ms: int = _setting(500, "how long one read of a partition waits for records")
+    max_poll_records: int = _setting(500, "records one read of a partition takes at most")
+    idle_poll_s: float = _setting(1.0, "pause before polling a caught-up partition again")
+    max_page_bytes: int = _setting(1_048_576, "pages larger than this go to the dead-letter topic")
+    prism_location: str = _setting("", "Prism binary for a streaming DirectRunner (make prism)")
+
+    # The local broker (newswire broker up|down|status).
+    kafka_version: str = _setting("4.1.1", "Apache Kafka version fetched from Maven Central")
+    cache_dir: Path = _setting(
+        Path.home() / ".cache" / "newswire", "where jars and the local broker's data live"
+    )
+    broker_port: int = _setting(9092, "local broker's client port on 127.0.0.1")
+    controller_port: int = _setting(9093, "local broker's KRaft controller port on 127.0.0.1")
+
+    # Replay.
+    seeds_dir: Path = _setting(PROJECT_ROOT / "seeds", "folder of seed pages (*.txt)")
+
+    def kafka_client_config(self) -> dict[str, Any]:
+        """kafka-python keyword arguments shared by every client the project creates."""
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers.split(","),
+            "security_protocol": self.security_protocol,
+        }
+        if self.sasl_mechanism:
+            config.update(
+                sasl_mechanism=self.sasl_mechanism,
+                sasl_plain_username=self.sasl_username,
+                sasl_plain_password=self.sasl_password,
+            )
+        if self.ssl_cafile:
+            config["ssl_cafile"] = self.ssl_cafile
+        return config
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(env_name(f.name))
+            if raw is not None:
+                values[f.name] = _convert(f, raw)
+        return cls(**values)
+
+    @classmethod
+    def from_args(
+        cls, args: argparse.Namespace, environ: Mapping[str, str] | None = None
+    ) -> Settings:
+        base = cls.from_env(environ)
+        given = {f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)}
+        return base.replace(**given)
+
+
+def env_name(name: str) -> str:
+    return "NEWSWIRE_" + name.upper()
+
+
+def _convert(f: dataclasses.Field, raw: str) -> Any:
+    kind = type(f.default)
+    if kind is bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"{env_name(f.name)}={raw!r} is not a boolean (use true or false)")
+    if issubclass(kind, Path):
+        return Path(raw).expanduser()
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{env_name(f.name)}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def settings_parser() -> argparse.ArgumentParser:
+    """A parent parser with one flag per setting; unset flags leave env and defaults alone."""
+    parser = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    group = parser.add_argument_group("settings (each also NEWSWIRE_<NAME> in the environment)")
+    for f in fields(Settings):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{f.metadata['help']} [{env_name(f.name)}]"
+        if type(f.default) is bool:
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, help=help_text)
+            continue
+        kind = Path if isinstance(f.default, Path) else type(f.default)
+        group.add_argument(
+            flag,
+            type=kind,
+            help=help_text,
+            choices=f.metadata.get("choices"),
+            metavar=f.name.upper(),
+        )
+    return parser

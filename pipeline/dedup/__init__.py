@@ -1,0 +1,1 @@
+"""Dedup: stable ids from normalised text, and the keyed state that emits each id once."""

@@ -1,0 +1,59 @@
+"""The main job for a newcomer: a fresh local broker, the seeds replayed, the pipeline run on the
+DirectRunner until they are processed, and the enriched records read back from the sink."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from kafka import KafkaProducer
+
+from pipeline import job
+from pipeline.config import Settings
+from pipeline.local.broker import LocalBroker
+from pipeline.sink import tail
+from pipeline.source.replay import replay, seed_files
+from pipeline.topics import ensure_topics
+
+
+def _step(text: str) -> None:
+    print(f"\n== {text}", file=sys.stderr, flush=True)
+
+
+def run(settings: Settings) -> int:
+    broker = LocalBroker(settings)
+    _step(f"local Kafka broker (KRaft) on 127.0.0.1:{settings.broker_port}, fresh log")
+    broker.up(reset=True)
+    try:
+        settings = settings.replace(bootstrap_servers=broker.bootstrap, until_caught_up=True)
+        created = ensure_topics(settings)
+        print(f"topics: {', '.join(created) or 'all exist'}", file=sys.stderr)
+
+        _step(f"replaying {settings.seeds_dir.name}/ to {settings.raw_topic}")
+        producer = KafkaProducer(
+            **settings.kafka_client_config(), acks="all", enable_idempotence=True
+        )
+        try:
+            replay(producer, settings.raw_topic, seed_files(settings.seeds_dir))
+        finally:
+            producer.close()
+
+        _step("running the Beam pipeline on the DirectRunner until the pages are processed")
+        started = time.monotonic()
+        job.run(settings)
+        print(f"pipeline finished in {time.monotonic() - started:.1f}s", file=sys.stderr)
+
+        _step(f"enriched records on {settings.sink_topic}")
+        client = settings.kafka_client_config()
+        records = list(tail.decode_articles(tail.read_topic(client, settings.sink_topic)))
+        print(tail.table(records))
+        dead = list(tail.decode_dead_letters(tail.read_topic(client, settings.dlq_topic)))
+        articles = sum(r["kind"] == "article" for r in records)
+        print(
+            f"\n{len(records)} records: {articles} articles, {len(records) - articles} teasers; "
+            f"{len(dead)} dead letters"
+        )
+        return 0
+    finally:
+        _step("stopping the local broker")
+        broker.down()

@@ -1,0 +1,1 @@
+"""Encode: records built from plain data, serialised as Avro (single-object encoding)."""

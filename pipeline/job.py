@@ -1,0 +1,103 @@
+"""Pipeline assembly: source -> parse -> dedup -> classify -> encode -> sink.
+
+Every stage is a plain function wrapped by a small DoFn in its own package; this module only
+wires them and chooses the runner.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.classify.transforms import ClassifyFn
+from pipeline.config import Settings
+from pipeline.dedup.transforms import FirstSeenFn
+from pipeline.encode.transforms import EncodeDeadLetterFn, EncodeItemFn
+from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
+from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
+from pipeline.source.kafka_read import ReadFromKafka, ReadSpec
+
+_LOG = logging.getLogger(__name__)
+
+
+def build(p: beam.Pipeline, settings: Settings) -> None:
+    client = settings.kafka_client_config()
+    read = ReadSpec(
+        client_config=client,
+        topic=settings.raw_topic,
+        group_id=settings.group_id,
+        until_caught_up=settings.until_caught_up,
+        poll_timeout_ms=settings.poll_timeout_ms,
+        max_poll_records=settings.max_poll_records,
+        idle_poll_s=settings.idle_poll_s,
+    )
+    decoded = (
+        p
+        | "ReadPages" >> ReadFromKafka(read)
+        | "Decode"
+        >> beam.ParDo(DecodePageFn(settings.max_page_bytes)).with_outputs(
+            DEAD_LETTERS, main="pages"
+        )
+    )
+    parsed = (
+        decoded.pages
+        | "FirstPage" >> beam.ParDo(FirstSeenFn("page"))
+        | "Split" >> beam.ParDo(SplitPageFn()).with_outputs(DEAD_LETTERS, main="items")
+    )
+    (
+        parsed.items
+        | "FirstArticle" >> beam.ParDo(FirstSeenFn("article"))
+        | "Classify" >> beam.ParDo(ClassifyFn())
+        | "Encode" >> beam.ParDo(EncodeItemFn())
+        | "WriteArticles" >> WriteToKafka(WriteSpec(client, settings.sink_topic))
+    )
+    (
+        (decoded[DEAD_LETTERS], parsed[DEAD_LETTERS])
+        | "AllDeadLetters" >> beam.Flatten()
+        | "EncodeDeadLetters" >> beam.ParDo(EncodeDeadLetterFn())
+        | "WriteDeadLetters" >> WriteToKafka(WriteSpec(client, settings.dlq_topic))
+    )
+
+
+def pipeline_options(settings: Settings, extra: list[str] | None = None) -> PipelineOptions:
+    args = list(extra or [])
+    if settings.runner == "direct":
+        args += ["--runner=DirectRunner"]
+        prism = prism_binary(settings)
+        if prism is not None:
+            args += [f"--prism_location={prism}"]
+        elif not settings.until_caught_up:
+            raise SystemExit(
+                "a streaming run on the DirectRunner needs Prism: build it with `make prism` "
+                "(or pass --prism-location), or run a batch with --until-caught-up"
+            )
+        if not settings.until_caught_up:
+            args += ["--streaming"]
+    else:
+        raise SystemExit("the Flink runner is not wired yet: use --runner direct")
+    return PipelineOptions(args, save_main_session=False)
+
+
+def prism_binary(settings: Settings) -> Path | None:
+    if settings.prism_location:
+        return Path(settings.prism_location)
+    default = settings.cache_dir / "bin" / "prism"
+    return default if default.exists() else None
+
+
+def run(settings: Settings, extra_args: list[str] | None = None, timeout_s: float = 0.0) -> None:
+    """Run to the end (a batch), or a streaming job until stopped or `timeout_s` has passed."""
+    options = pipeline_options(settings, extra_args)
+    p = beam.Pipeline(options=options)
+    build(p, settings)
+    result = p.run()
+    if timeout_s > 0:
+        result.wait_until_finish(duration=int(timeout_s * 1000))
+        if not beam.runners.runner.PipelineState.is_terminal(result.state):
+            _LOG.info("stopping the job after %.0fs", timeout_s)
+            result.cancel()
+    else:
+        result.wait_until_finish()

@@ -1,0 +1,286 @@
+"""A single-node KRaft Kafka broker on 127.0.0.1, from Apache Kafka's own jars.
+
+The jars come from Maven Central once (mvn dependency:copy-dependencies over
+deploy/local/kafka-pom.xml) into the cache folder; the broker's data lives beside them, one
+folder per port, so that a test broker and a demo broker never share state.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import PROJECT_ROOT, Settings
+
+POM = PROJECT_ROOT / "deploy" / "local" / "kafka-pom.xml"
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BrokerPaths:
+    jars: Path
+    home: Path
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def properties(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def log4j(self) -> Path:
+        return self.home / "log4j2.properties"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "server.log"
+
+    @property
+    def pid(self) -> Path:
+        return self.home / "broker.pid"
+
+
+class LocalBroker:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        cache = settings.cache_dir
+        self.paths = BrokerPaths(
+            jars=cache / f"kafka-{settings.kafka_version}" / "libs",
+            home=cache / f"broker-{settings.broker_port}",
+        )
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.settings.broker_port}"
+
+    # -- jars ---------------------------------------------------------------------------------
+
+    def fetch_jars(self) -> None:
+        marker = self.paths.jars / ".complete"
+        if marker.exists():
+            return
+        for tool in ("mvn", "java"):
+            if shutil.which(tool) is None:
+                raise BrokerError(
+                    f"`{tool}` is not on PATH: the local broker needs a JDK (17+) and Maven"
+                )
+        _say(
+            f"fetching Apache Kafka {self.settings.kafka_version} jars from Maven Central (once)..."
+        )
+        self.paths.jars.mkdir(parents=True, exist_ok=True)
+        command = [
+            "mvn",
+            "-B",
+            "-q",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-Dkafka.version={self.settings.kafka_version}",
+            f"-DoutputDirectory={self.paths.jars}",
+            "-DincludeScope=runtime",
+        ]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BrokerError(
+                f"mvn could not fetch the Kafka jars:\n{result.stdout}{result.stderr}"
+            )
+        marker.touch()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.paths.pid.read_text())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    def is_listening(self) -> bool:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            return sock.connect_ex(("127.0.0.1", self.settings.broker_port)) == 0
+
+    def up(self, reset: bool = False, timeout_s: float = 120.0) -> None:
+        if self.pid() is not None:
+            if not reset:
+                self.wait_ready(timeout_s)
+                return
+            self.down()
+        if self.is_listening():
+            raise BrokerError(
+                f"port {self.settings.broker_port} is taken by another process; "
+                "choose another with --broker-port"
+            )
+        self.fetch_jars()
+        if reset and self.paths.home.exists():
+            shutil.rmtree(self.paths.home)
+        self.paths.home.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        if not (self.paths.data / "meta.properties").exists():
+            self._format()
+        _say(f"starting Kafka on {self.bootstrap} (log: {self.paths.log})")
+        with open(self.paths.home / "stdout.log", "ab") as out:
+            process = subprocess.Popen(
+                self._java("kafka.Kafka", str(self.paths.properties)),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.paths.pid.write_text(str(process.pid))
+        self.wait_ready(timeout_s, process)
+
+    def wait_ready(self, timeout_s: float, process: subprocess.Popen | None = None) -> None:
+        from kafka.admin import KafkaAdminClient
+
+        deadline = time.monotonic() + timeout_s
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if process is not None and process.poll() is not None:
+                raise BrokerError(
+                    f"the broker exited with {process.returncode}; see {self.paths.log}"
+                )
+            if self.is_listening():
+                try:
+                    admin = KafkaAdminClient(
+                        bootstrap_servers=[self.bootstrap], request_timeout_ms=5000
+                    )
+                    admin.list_topics()
+                    admin.close()
+                    return
+                except Exception as exc:
+                    last_error = exc
+            time.sleep(0.5)
+        raise BrokerError(
+            f"the broker was not ready after {timeout_s:.0f}s ({last_error}); see {self.paths.log}"
+        )
+
+    def down(self, timeout_s: float = 30.0) -> bool:
+        pid = self.pid()
+        if pid is None:
+            return False
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.2)
+            _reap(pid)
+        if self.pid() is not None:
+            os.killpg(pid, signal.SIGKILL)
+            _reap(pid)
+        self.paths.pid.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> None:
+        """Stop the broker at once, as a crash would (for fault tests)."""
+        pid = self.pid()
+        if pid is not None:
+            os.killpg(pid, signal.SIGKILL)
+            _reap(pid)
+            self.paths.pid.unlink(missing_ok=True)
+
+    def status(self) -> str:
+        pid = self.pid()
+        if pid is None:
+            return f"stopped (data: {self.paths.home})"
+        state = "ready" if self.is_listening() else "starting"
+        return f"{state} on {self.bootstrap}, pid {pid} (data: {self.paths.home})"
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def _java(self, main: str, *args: str) -> list[str]:
+        return [
+            "java",
+            "-Xms256m",
+            "-Xmx1g",
+            "-XX:+UseG1GC",
+            f"-Dlog4j2.configurationFile={self.paths.log4j}",
+            "-cp",
+            str(self.paths.jars / "*"),
+            main,
+            *args,
+        ]
+
+    def _format(self) -> None:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        result = subprocess.run(
+            self._java(
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.paths.properties),
+            ),
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise BrokerError(f"formatting the KRaft log failed:\n{result.stdout}{result.stderr}")
+
+    def _write_config(self) -> None:
+        port, cport = self.settings.broker_port, self.settings.controller_port
+        self.paths.properties.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@127.0.0.1:{cport}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    f"log.dirs={self.paths.data}",
+                    "num.partitions=1",
+                    "auto.create.topics.enable=false",
+                    "offsets.topic.replication.factor=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "log.cleaner.backoff.ms=1000",
+                    "",
+                ]
+            )
+        )
+        self.paths.log4j.write_text(
+            "\n".join(
+                [
+                    "rootLogger.level=INFO",
+                    "rootLogger.appenderRef.file.ref=file",
+                    "appender.file.type=File",
+                    "appender.file.name=file",
+                    f"appender.file.fileName={self.paths.log}",
+                    "appender.file.layout.type=PatternLayout",
+                    "appender.file.layout.pattern=[%d] %p %m (%c)%n",
+                    "",
+                ]
+            )
+        )
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)

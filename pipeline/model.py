@@ -1,0 +1,96 @@
+"""Plain data that flows between the stages. No Beam, Kafka or I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    ARTICLE = "article"
+    TEASER = "teaser"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One record as read from a Kafka topic; the unit the source hands to the pipeline."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    def header(self, name: str) -> bytes | None:
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A raw page that decoded as text, with where it came from."""
+
+    page_id: str
+    source: str
+    text: str
+    replayed_at_ms: int
+    origin: str  # topic/partition@offset, for tracing a record back to its input
+
+
+@dataclass(frozen=True)
+class Article:
+    """A main article or a teaser; a teaser is a short article (its summary is its lede)."""
+
+    kind: Kind
+    title: str
+    lede: str = ""
+    body: str = ""
+    caption: str = ""
+    alt_titles: tuple[str, ...] = ()
+    dateline_place: str | None = None
+    dateline_date: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    article: Article
+    teasers: tuple[Article, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a label was given: the matched text and the part of the article it was found in."""
+
+    label: str
+    field: str  # title | lede | caption | body
+    text: str
+
+
+@dataclass(frozen=True)
+class Classification:
+    partner_countries: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    """An article in the context of the page that carried it: what dedup and classify work on."""
+
+    article_id: str
+    page: Page
+    article: Article
+    classification: Classification = field(default_factory=Classification)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """Input the pipeline could not handle, kept whole so that nothing is lost."""
+
+    reason: str
+    detail: str
+    message: Message

@@ -1,0 +1,1 @@
+"""Parse: raw page bytes -> text -> main article and its "Voir plus" teasers."""

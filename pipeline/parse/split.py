@@ -1,0 +1,12 @@
+"""A page into the items the rest of the pipeline works on: its article, then its teasers."""
+
+from __future__ import annotations
+
+from pipeline.dedup.keys import article_id
+from pipeline.model import Item, Page
+from pipeline.parse.page import parse_page
+
+
+def split_page(page: Page) -> list[Item]:
+    parsed = parse_page(page.text)
+    return [Item(article_id(a), page, a) for a in (parsed.article, *parsed.teasers)]

@@ -1,0 +1,1 @@
+"""Sink: encoded records onto Kafka topics."""

@@ -1,0 +1,1 @@
+"""Source: pages into Kafka (the replayer) and out of it into the pipeline (the Kafka read)."""

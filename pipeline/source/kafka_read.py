@@ -1,0 +1,199 @@
+"""Read a Kafka topic inside Beam with kafka-python: a splittable DoFn over partition offsets.
+
+The Python SDK's own ReadFromKafka is a cross-language transform that needs a Java expansion
+service and Docker; this one runs in the Python worker on every runner.
+
+Each partition is one element whose restriction is an offset range. `until_caught_up` bounds the
+range by the partition's end offset when the job starts, so the read finishes (a batch job);
+otherwise the range is open and a caught-up partition defers itself (a streaming job, which on
+the DirectRunner needs Prism). Offsets are committed to the consumer group only in a bundle
+finalizer, after the runner has durably committed the bundle's output.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
+from apache_beam.io.watermark_estimators import MonotonicWatermarkEstimator
+from apache_beam.transforms.core import RestrictionProvider
+from apache_beam.utils.timestamp import Duration
+from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from pipeline.model import Message
+
+_LOG = logging.getLogger(__name__)
+OPEN_END = sys.maxsize
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    client_config: dict[str, Any]
+    topic: str
+    group_id: str
+    until_caught_up: bool
+    poll_timeout_ms: int = 500
+    max_poll_records: int = 500
+    idle_poll_s: float = 1.0
+
+    def consumer(self) -> KafkaConsumer:
+        return KafkaConsumer(
+            **self.client_config,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.max_poll_records,
+            isolation_level="read_committed",
+        )
+
+
+def list_partitions(spec: ReadSpec) -> list[tuple[str, int]]:
+    consumer = spec.consumer()
+    try:
+        partitions = consumer.partitions_for_topic(spec.topic)
+    finally:
+        consumer.close()
+    if not partitions:
+        raise RuntimeError(
+            f"topic {spec.topic!r} does not exist on {spec.client_config['bootstrap_servers']}"
+        )
+    return [(spec.topic, p) for p in sorted(partitions)]
+
+
+class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
+    """Reads one partition; being its own RestrictionProvider lets the spec reach both roles.
+
+    The restriction starts at the group's committed offset (else the earliest) and ends at the
+    log end when the job started, or never.
+    """
+
+    def __init__(self, spec: ReadSpec) -> None:
+        self._spec = spec
+        self._consumer: KafkaConsumer | None = None
+
+    def initial_restriction(self, element: tuple[str, int]) -> OffsetRange:
+        tp = TopicPartition(*element)
+        consumer = self._spec.consumer()
+        try:
+            committed = consumer.committed(tp)
+            start = committed if committed is not None else consumer.beginning_offsets([tp])[tp]
+            stop = consumer.end_offsets([tp])[tp] if self._spec.until_caught_up else OPEN_END
+        finally:
+            consumer.close()
+        _LOG.info(
+            "reading %s[%d] from offset %d to %s",
+            tp.topic,
+            tp.partition,
+            start,
+            stop if stop != OPEN_END else "the open end",
+        )
+        return OffsetRange(start, max(start, stop))
+
+    def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
+        return OffsetRestrictionTracker(restriction)
+
+    def restriction_size(self, element: tuple[str, int], restriction: OffsetRange) -> int:
+        return min(restriction.size(), 1 << 30)
+
+    def setup(self) -> None:
+        self._consumer = self._spec.consumer()
+        self._committer: KafkaConsumer | None = None
+        self._commit_lock = threading.Lock()
+
+    def teardown(self) -> None:
+        for client in (self._consumer, self._committer):
+            if client is not None:
+                client.close()
+
+    def _commit(self, tp: TopicPartition, offset: int) -> None:
+        """Runs after the runner committed the bundle. A failed commit is logged, not raised:
+        the records are written already and the next commit supersedes this one."""
+        with self._commit_lock:
+            try:
+                if self._committer is None:
+                    self._committer = self._spec.consumer()
+                self._committer.commit({tp: OffsetAndMetadata(offset, "", -1)})
+            except Exception:
+                _LOG.warning("offset commit failed for %s at %d", tp, offset, exc_info=True)
+
+    def _read(self, element, tracker, bundle_finalizer):
+        assert self._consumer is not None
+        tp = TopicPartition(*element)
+        restriction = tracker.current_restriction()
+        self._consumer.assign([tp])
+        self._consumer.seek(tp, restriction.start)
+        batch = self._consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
+        claimed = None
+        for record in batch:
+            if not tracker.try_claim(record.offset):
+                break
+            claimed = record.offset
+            yield beam.window.TimestampedValue(_message(record), record.timestamp / 1000.0)
+        if claimed is not None:
+            bundle_finalizer.register(partial(self._commit, tp, claimed + 1))
+        position = self._consumer.position(tp)
+        if position >= restriction.stop:
+            tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
+            return
+        if claimed is None:
+            tracker.defer_remainder(Duration.of(self._spec.idle_poll_s))
+        else:
+            tracker.defer_remainder()
+
+    def process(  # type: ignore[override]
+        self,
+        element: tuple[str, int],
+        # Positional parameters first: Beam passes the finalizer by position, the others by name.
+        bundle_finalizer=beam.DoFn.BundleFinalizerParam,
+        tracker=beam.DoFn.RestrictionParam(),
+        watermark=beam.DoFn.WatermarkEstimatorParam(MonotonicWatermarkEstimator.default_provider()),
+    ):
+        yield from self._read(element, tracker, bundle_finalizer)
+
+
+class _FollowPartitionFn(_ReadPartitionFn):
+    @beam.DoFn.unbounded_per_element()
+    def process(  # type: ignore[override]
+        self,
+        element: tuple[str, int],
+        # Positional parameters first: Beam passes the finalizer by position, the others by name.
+        bundle_finalizer=beam.DoFn.BundleFinalizerParam,
+        tracker=beam.DoFn.RestrictionParam(),
+        watermark=beam.DoFn.WatermarkEstimatorParam(MonotonicWatermarkEstimator.default_provider()),
+    ):
+        yield from self._read(element, tracker, bundle_finalizer)
+
+
+def _message(record: Any) -> Message:
+    return Message(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        key=record.key,
+        value=record.value,
+        timestamp_ms=record.timestamp,
+        headers=tuple((k, v or b"") for k, v in (record.headers or ())),
+    )
+
+
+class ReadFromKafka(beam.PTransform):
+    def __init__(self, spec: ReadSpec) -> None:
+        super().__init__()
+        self._spec = spec
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection[Message]:
+        fn_class = _ReadPartitionFn if self._spec.until_caught_up else _FollowPartitionFn
+        return (
+            pbegin
+            | "Impulse" >> beam.Impulse()
+            | "ListPartitions" >> beam.FlatMap(lambda _, spec: list_partitions(spec), self._spec)
+            | "SpreadPartitions" >> beam.Reshuffle()
+            | "ReadPartitions" >> beam.ParDo(fn_class(self._spec))
+        )

@@ -1,0 +1,63 @@
+"""Create the project's topics from topics.toml, idempotently."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import tomllib
+from importlib import resources
+from typing import Any
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from pipeline.config import Settings
+
+
+def topic_specs(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Topic name -> spec from topics.toml, with names taken from the settings."""
+    specs = tomllib.loads((resources.files("pipeline") / "topics.toml").read_text("utf-8"))
+    names = {"raw": settings.raw_topic, "sink": settings.sink_topic, "dlq": settings.dlq_topic}
+    return {names[role]: spec for role, spec in specs.items()}
+
+
+def ensure_topics(settings: Settings) -> list[str]:
+    """Create the missing topics; return the names created."""
+    admin = KafkaAdminClient(**settings.kafka_client_config())
+    try:
+        existing = set(admin.list_topics())
+        missing = [
+            NewTopic(
+                name=name,
+                num_partitions=spec["partitions"],
+                replication_factor=spec["replication_factor"],
+                topic_configs=spec.get("config", {}),
+            )
+            for name, spec in topic_specs(settings).items()
+            if name not in existing
+        ]
+        if missing:
+            # Created by someone else meanwhile is what we wanted.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(missing)
+            _wait_for_leaders(admin, [t.name for t in missing])
+        return [t.name for t in missing]
+    finally:
+        admin.close()
+
+
+def _wait_for_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
+    """A new topic takes writes once every partition has a leader; wait for that."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        topics = admin.describe_topics(names)
+        if all(
+            t.get("error_code", 0) == 0
+            and t["partitions"]
+            and all(p["leader_id"] >= 0 for p in t["partitions"])
+            for t in topics
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics {names} have no leader after {timeout_s:.0f}s")
+        time.sleep(0.2)
