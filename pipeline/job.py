@@ -23,6 +23,36 @@ from pipeline.source.kafka_read import ReadFromKafka, ReadSpec
 _LOG = logging.getLogger(__name__)
 
 
+class EnrichPages(beam.PTransform):
+    """Messages -> (articles, dead_letters), both as Kafka (key, value) byte pairs."""
+
+    def __init__(self, max_page_bytes: int) -> None:
+        super().__init__()
+        self._max_page_bytes = max_page_bytes
+
+    def expand(self, messages: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+        decoded = messages | "Decode" >> beam.ParDo(
+            DecodePageFn(self._max_page_bytes)
+        ).with_outputs(DEAD_LETTERS, main="pages")
+        parsed = (
+            decoded.pages
+            | "FirstPage" >> beam.ParDo(FirstSeenFn("page"))
+            | "Split" >> beam.ParDo(SplitPageFn()).with_outputs(DEAD_LETTERS, main="items")
+        )
+        articles = (
+            parsed.items
+            | "FirstArticle" >> beam.ParDo(FirstSeenFn("article"))
+            | "Classify" >> beam.ParDo(ClassifyFn())
+            | "Encode" >> beam.ParDo(EncodeItemFn())
+        )
+        dead_letters = (
+            (decoded[DEAD_LETTERS], parsed[DEAD_LETTERS])
+            | "AllDeadLetters" >> beam.Flatten()
+            | "EncodeDeadLetters" >> beam.ParDo(EncodeDeadLetterFn())
+        )
+        return articles, dead_letters
+
+
 def build(p: beam.Pipeline, settings: Settings) -> None:
     client = settings.kafka_client_config()
     read = ReadSpec(
@@ -34,32 +64,11 @@ def build(p: beam.Pipeline, settings: Settings) -> None:
         max_poll_records=settings.max_poll_records,
         idle_poll_s=settings.idle_poll_s,
     )
-    decoded = (
-        p
-        | "ReadPages" >> ReadFromKafka(read)
-        | "Decode"
-        >> beam.ParDo(DecodePageFn(settings.max_page_bytes)).with_outputs(
-            DEAD_LETTERS, main="pages"
-        )
+    articles, dead_letters = (
+        p | "ReadPages" >> ReadFromKafka(read) | "Enrich" >> EnrichPages(settings.max_page_bytes)
     )
-    parsed = (
-        decoded.pages
-        | "FirstPage" >> beam.ParDo(FirstSeenFn("page"))
-        | "Split" >> beam.ParDo(SplitPageFn()).with_outputs(DEAD_LETTERS, main="items")
-    )
-    (
-        parsed.items
-        | "FirstArticle" >> beam.ParDo(FirstSeenFn("article"))
-        | "Classify" >> beam.ParDo(ClassifyFn())
-        | "Encode" >> beam.ParDo(EncodeItemFn())
-        | "WriteArticles" >> WriteToKafka(WriteSpec(client, settings.sink_topic))
-    )
-    (
-        (decoded[DEAD_LETTERS], parsed[DEAD_LETTERS])
-        | "AllDeadLetters" >> beam.Flatten()
-        | "EncodeDeadLetters" >> beam.ParDo(EncodeDeadLetterFn())
-        | "WriteDeadLetters" >> WriteToKafka(WriteSpec(client, settings.dlq_topic))
-    )
+    articles | "WriteArticles" >> WriteToKafka(WriteSpec(client, settings.sink_topic))
+    dead_letters | "WriteDeadLetters" >> WriteToKafka(WriteSpec(client, settings.dlq_topic))
 
 
 def pipeline_options(settings: Settings, extra: list[str] | None = None) -> PipelineOptions:

@@ -21,9 +21,9 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.restriction_trackers import OffsetRange, OffsetRestrictionTracker
-from apache_beam.io.watermark_estimators import MonotonicWatermarkEstimator
-from apache_beam.transforms.core import RestrictionProvider
-from apache_beam.utils.timestamp import Duration
+from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
+from apache_beam.transforms.core import RestrictionProvider, WatermarkEstimatorProvider
+from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
@@ -67,6 +67,36 @@ def list_partitions(spec: ReadSpec) -> list[tuple[str, int]]:
     return [(spec.topic, p) for p in sorted(partitions)]
 
 
+class _PartitionWatermark(WatermarkEstimatorProvider):
+    """Event time is the record timestamp; a caught-up partition holds the watermark at wall
+    time, so that downstream event-time timers still fire when the wire is quiet."""
+
+    def initial_estimator_state(self, element: tuple[str, int], restriction: OffsetRange):
+        return MIN_TIMESTAMP
+
+    def create_watermark_estimator(self, state: Timestamp | None) -> ManualWatermarkEstimator:
+        return ManualWatermarkEstimator(state if state is not None else MIN_TIMESTAMP)
+
+
+def _advance(watermark: ManualWatermarkEstimator, to: Timestamp) -> None:
+    if to > watermark.current_watermark():
+        watermark.set_watermark(to)
+
+
+_WATERMARK = _PartitionWatermark()
+
+
+class _PartitionTracker(OffsetRestrictionTracker):
+    """Accepts only checkpoints (splits at the current position). A partition is read by one
+    consumer in offset order; a split at a fraction of an open range would make a residual
+    starting at an offset that does not exist yet."""
+
+    def try_split(self, fraction_of_remainder: float):
+        if fraction_of_remainder == 0:
+            return super().try_split(0)
+        return None
+
+
 class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
     """Reads one partition; being its own RestrictionProvider lets the spec reach both roles.
 
@@ -97,7 +127,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         return OffsetRange(start, max(start, stop))
 
     def create_tracker(self, restriction: OffsetRange) -> OffsetRestrictionTracker:
-        return OffsetRestrictionTracker(restriction)
+        return _PartitionTracker(restriction)
 
     def restriction_size(self, element: tuple[str, int], restriction: OffsetRange) -> int:
         return min(restriction.size(), 1 << 30)
@@ -123,7 +153,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             except Exception:
                 _LOG.warning("offset commit failed for %s at %d", tp, offset, exc_info=True)
 
-    def _read(self, element, tracker, bundle_finalizer):
+    def _read(self, element, tracker, watermark, bundle_finalizer):
         assert self._consumer is not None
         tp = TopicPartition(*element)
         restriction = tracker.current_restriction()
@@ -132,12 +162,18 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         batch = self._consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
         claimed = None
         for record in batch:
+            if record.offset < restriction.start:
+                continue  # the broker reset an out-of-range position; never re-read
             if not tracker.try_claim(record.offset):
                 break
             claimed = record.offset
-            yield beam.window.TimestampedValue(_message(record), record.timestamp / 1000.0)
+            event_time = Timestamp.of(record.timestamp / 1000.0)
+            _advance(watermark, event_time)
+            yield beam.window.TimestampedValue(_message(record), event_time)
         if claimed is not None:
             bundle_finalizer.register(partial(self._commit, tp, claimed + 1))
+        else:
+            _advance(watermark, Timestamp.now() - Duration.of(self._spec.idle_poll_s))
         position = self._consumer.position(tp)
         if position >= restriction.stop:
             tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
@@ -153,9 +189,9 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         # Positional parameters first: Beam passes the finalizer by position, the others by name.
         bundle_finalizer=beam.DoFn.BundleFinalizerParam,
         tracker=beam.DoFn.RestrictionParam(),
-        watermark=beam.DoFn.WatermarkEstimatorParam(MonotonicWatermarkEstimator.default_provider()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(_WATERMARK),
     ):
-        yield from self._read(element, tracker, bundle_finalizer)
+        yield from self._read(element, tracker, watermark, bundle_finalizer)
 
 
 class _FollowPartitionFn(_ReadPartitionFn):
@@ -166,9 +202,9 @@ class _FollowPartitionFn(_ReadPartitionFn):
         # Positional parameters first: Beam passes the finalizer by position, the others by name.
         bundle_finalizer=beam.DoFn.BundleFinalizerParam,
         tracker=beam.DoFn.RestrictionParam(),
-        watermark=beam.DoFn.WatermarkEstimatorParam(MonotonicWatermarkEstimator.default_provider()),
+        watermark=beam.DoFn.WatermarkEstimatorParam(_WATERMARK),
     ):
-        yield from self._read(element, tracker, bundle_finalizer)
+        yield from self._read(element, tracker, watermark, bundle_finalizer)
 
 
 def _message(record: Any) -> Message:

@@ -1,0 +1,54 @@
+"""A real single-node KRaft broker for the test session, on its own ports and data folder."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from kafka import KafkaProducer
+
+from pipeline.config import Settings
+from pipeline.local.broker import LocalBroker
+from pipeline.topics import ensure_topics
+
+TEST_PORT = 29092
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[LocalBroker]:
+    settings = Settings.from_env().replace(broker_port=TEST_PORT, controller_port=TEST_PORT + 1)
+    local = LocalBroker(settings)
+    local.up(reset=True)
+    yield local
+    local.down()
+
+
+@pytest.fixture
+def settings(broker: LocalBroker) -> Settings:
+    """Fresh topics and consumer group per test, so that tests never see each other's data."""
+    run = uuid.uuid4().hex[:8]
+    s = Settings.from_env().replace(
+        bootstrap_servers=broker.bootstrap,
+        raw_topic=f"test.{run}.pages.raw",
+        sink_topic=f"test.{run}.articles.enriched",
+        dlq_topic=f"test.{run}.pages.dlq",
+        group_id=f"test-{run}",
+        until_caught_up=True,
+        poll_timeout_ms=200,
+        idle_poll_s=0.2,
+    )
+    ensure_topics(s)
+    return s
+
+
+@pytest.fixture
+def producer(settings: Settings) -> Iterator[KafkaProducer]:
+    client = KafkaProducer(
+        **settings.kafka_client_config(),
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=16 * 1024 * 1024,
+    )
+    yield client
+    client.close()

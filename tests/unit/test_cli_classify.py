@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import json
+
+from pipeline.cli import main
+from tests.conftest import main_labels, seed_files
+
+
+def test_classify_prints_articles_and_teasers_with_the_labels(capsys) -> None:
+    assert main(["classify", *map(str, seed_files())]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    articles = {r["source"]: r for r in lines if r["kind"] == "article"}
+    assert len(lines) == 32 and len(articles) == 5
+    for name, want in main_labels().items():
+        assert set(articles[name]["partner_countries"]) == want["partner_countries"]
+        assert set(articles[name]["themes"]) == want["themes"]
+    assert {"source", "kind", "title", "partner_countries", "themes", "id"} <= set(lines[0])
+
+
+def test_classify_reports_unreadable_pages_and_fails(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe\x00")
+    assert main(["classify", str(bad), str(seed_files()[0])]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.err.strip())["error"] == "not_utf8"
+    assert len(captured.out.splitlines()) == 6  # the good page still printed

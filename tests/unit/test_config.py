@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Settings, settings_parser
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    return argparse.ArgumentParser(parents=[settings_parser()]).parse_args(argv)
+
+
+def test_flag_beats_environment_beats_default() -> None:
+    env = {"NEWSWIRE_BOOTSTRAP_SERVERS": "env:1", "NEWSWIRE_BROKER_PORT": "19092"}
+    settings = Settings.from_args(_parse(["--bootstrap-servers", "flag:2"]), env)
+    assert settings.bootstrap_servers == "flag:2"
+    assert settings.broker_port == 19092
+    assert settings.sink_topic == "newswire.articles.enriched"
+
+
+def test_booleans_and_paths_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {"NEWSWIRE_UNTIL_CAUGHT_UP": "yes", "NEWSWIRE_CACHE_DIR": "/tmp/x"}
+    )
+    assert settings.until_caught_up is True
+    assert settings.cache_dir == Path("/tmp/x")
+    assert (
+        Settings.from_args(
+            _parse(["--no-until-caught-up"]), {"NEWSWIRE_UNTIL_CAUGHT_UP": "1"}
+        ).until_caught_up
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("NEWSWIRE_BROKER_PORT", "abc"), ("NEWSWIRE_UNTIL_CAUGHT_UP", "maybe")]
+)
+def test_bad_environment_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_kafka_client_config_passes_security_through() -> None:
+    config = Settings(
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="PLAIN",
+        sasl_username="u",
+        sasl_password="p",
+    ).kafka_client_config()
+    assert config["security_protocol"] == "SASL_PLAINTEXT"
+    assert (
+        config["sasl_mechanism"],
+        config["sasl_plain_username"],
+        config["sasl_plain_password"],
+    ) == ("PLAIN", "u", "p")
+    assert "sasl_mechanism" not in Settings().kafka_client_config()

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+
+import avro.schema
+import pytest
+
+from pipeline.classify.classifier import Classifier
+from pipeline.dedup.keys import article_id
+from pipeline.encode.avro_codec import MAGIC, AvroCodec, fingerprint
+from pipeline.encode.encoder import SCHEMAS_DIR, Encoder
+from pipeline.model import DeadLetter, Item, Kind, Message, Page
+from pipeline.parse.page import parse_page
+from tests.conftest import SEEDS
+
+
+def _item() -> Item:
+    text = (SEEDS / "000_f63c9966fde575a3.txt").read_text(encoding="utf-8")
+    article = parse_page(text).article
+    page = Page("p-1", "000.txt", text, 1_700_000_000_123, "raw/0@0")
+    return Classifier.from_data().classify_item(Item(article_id(article), page, article))
+
+
+def test_article_round_trip_through_single_object_encoding() -> None:
+    encoder = Encoder()
+    item = _item()
+    key, value = encoder.encode_item(item)
+    assert value[:2] == MAGIC and value[2:10] == fingerprint(encoder.article.schema)
+    record = encoder.article.decode(value)
+    assert encoder.key.decode(key) == {"id": item.article_id}
+    assert record["id"] == item.article_id
+    assert record["kind"] == Kind.ARTICLE.value
+    assert record["partner_countries"] == ["KR"]
+    assert record["replayed_at"].timestamp() == 1_700_000_000.123
+    assert record["evidence"] and all(
+        e["field"] in {"title", "lede", "caption", "body"} for e in record["evidence"]
+    )
+
+
+def test_dead_letter_keeps_the_original_bytes() -> None:
+    encoder = Encoder()
+    message = Message("raw", 1, 9, None, b"\xff\xfe", 1000, (("source", b"x"),))
+    key, value = encoder.encode_dead_letter(DeadLetter("not_utf8", "bad byte", message))
+    record = encoder.dead_letter.decode(value)
+    assert key is None
+    assert (record["reason"], record["value"], record["headers"]) == (
+        "not_utf8",
+        b"\xff\xfe",
+        {"source": b"x"},
+    )
+    assert (record["topic"], record["partition"], record["offset"]) == ("raw", 1, 9)
+
+
+def test_decoding_rejects_unknown_fingerprints_and_foreign_bytes() -> None:
+    codec = AvroCodec(
+        avro.schema.parse(
+            json.dumps({"type": "record", "name": "A", "fields": [{"name": "x", "type": "int"}]})
+        )
+    )
+    other = AvroCodec(
+        avro.schema.parse(
+            json.dumps({"type": "record", "name": "B", "fields": [{"name": "y", "type": "int"}]})
+        )
+    )
+    assert codec.decode(codec.encode({"x": 5})) == {"x": 5}
+    with pytest.raises(ValueError, match="unknown writer schema"):
+        codec.decode(other.encode({"y": 1}))
+    with pytest.raises(ValueError, match="single-object"):
+        codec.decode(b"plain")
+
+
+def test_schemas_are_documented() -> None:
+    for path in SCHEMAS_DIR.glob("*.avsc"):
+        schema = json.loads(path.read_text())
+        assert schema.get("namespace") == "newswire.v1", path.name
+        assert schema.get("doc"), path.name
