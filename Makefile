@@ -35,8 +35,8 @@ $(PRISM):
 	GOBIN=$(CACHE)/bin go install github.com/apache/beam/sdks/v2/go/cmd/prism@v$(BEAM_VERSION)
 
 lint: venv
-	$(BIN)/ruff check pipeline tests
-	$(BIN)/ruff format --check pipeline tests
+	$(BIN)/ruff check pipeline tests docs
+	$(BIN)/ruff format --check pipeline tests docs
 
 unit: venv
 	$(BIN)/pytest tests/unit

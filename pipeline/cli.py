@@ -69,7 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     broker.add_argument("action", choices=("up", "down", "status"))
     broker.add_argument("--reset", action="store_true", help="with up: start from an empty log")
 
-    command("topics", _topics, "create the project's topics (idempotent)")
+    topics = command(
+        "topics", _topics, "create the project's topics, or check them against topics.toml"
+    )
+    topics.add_argument("action", choices=("create", "check"))
+
+    schemas = command("schemas", _schemas, "check schema compatibility, or publish the schemas")
+    schemas.add_argument("action", choices=("check", "publish"))
+    schemas.add_argument(
+        "--dir", type=Path, default=None, help="schemas folder (default: schemas/)"
+    )
 
     replay = command("replay", _replay, "publish the seed pages to the raw topic")
     replay.add_argument("--loop", type=int, default=1, help="deliver the pages N times")
@@ -123,11 +132,42 @@ def _broker(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> 
     return 0
 
 
-def _topics(settings: Settings, _args: argparse.Namespace, _extra: list[str]) -> int:
-    from pipeline.topics import ensure_topics
+def _topics(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.topics import check_topics, ensure_topics
 
-    created = ensure_topics(settings)
-    print("created: " + ", ".join(created) if created else "all topics exist")
+    if args.action == "create":
+        created = ensure_topics(settings)
+        print("created: " + ", ".join(created) if created else "all topics exist")
+        return 0
+    problems = check_topics(settings)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print("topics match topics.toml" if not problems else f"{len(problems)} differences")
+    return 1 if problems else 0
+
+
+def _schemas(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.encode import schemas
+    from pipeline.encode.encoder import SCHEMAS_DIR
+
+    folder = args.dir or SCHEMAS_DIR
+    if args.action == "check":
+        problems = schemas.check(folder)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        released = schemas.releases(folder)
+        against = released[-1].name if released else "no release"
+        print(
+            f"schemas compatible with {against}"
+            if not problems
+            else f"{len(problems)} incompatibilities"
+        )
+        return 1 if problems else 0
+
+    from pipeline.sink.schemas_topic import publish_schemas
+
+    published = publish_schemas(settings.kafka_client_config(), settings.schemas_topic, folder)
+    print(f"published {published} schemas to {settings.schemas_topic}")
     return 0
 
 

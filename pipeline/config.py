@@ -35,6 +35,9 @@ class Settings:
     raw_topic: str = _setting("newswire.pages.raw", "topic of raw pages (the replayer writes it)")
     sink_topic: str = _setting("newswire.articles.enriched", "topic of enriched Avro records")
     dlq_topic: str = _setting("newswire.pages.dlq", "dead-letter topic for pages that fail")
+    schemas_topic: str = _setting(
+        "newswire.schemas", "compacted topic of Avro schemas by fingerprint"
+    )
     group_id: str = _setting(
         "newswire-pipeline", "consumer group whose offsets the pipeline commits"
     )

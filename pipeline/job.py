@@ -15,10 +15,13 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline.classify.transforms import ClassifyFn
 from pipeline.config import Settings
 from pipeline.dedup.transforms import FirstSeenFn
+from pipeline.encode.encoder import SCHEMAS_DIR
 from pipeline.encode.transforms import EncodeDeadLetterFn, EncodeItemFn
 from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
 from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
+from pipeline.sink.schemas_topic import publish_schemas
 from pipeline.source.kafka_read import ReadFromKafka, ReadSpec
+from pipeline.topics import check_topics, ensure_topics
 
 _LOG = logging.getLogger(__name__)
 
@@ -97,9 +100,21 @@ def prism_binary(settings: Settings) -> Path | None:
     return default if default.exists() else None
 
 
+def prepare(settings: Settings) -> None:
+    """Start-up: the topics exist as topics.toml says, and consumers can resolve every schema."""
+    created = ensure_topics(settings)
+    if created:
+        _LOG.info("created topics %s", ", ".join(created))
+    problems = check_topics(settings)
+    for problem in problems:
+        _LOG.warning("topic differs from topics.toml: %s", problem)
+    publish_schemas(settings.kafka_client_config(), settings.schemas_topic, SCHEMAS_DIR)
+
+
 def run(settings: Settings, extra_args: list[str] | None = None, timeout_s: float = 0.0) -> None:
     """Run to the end (a batch), or a streaming job until stopped or `timeout_s` has passed."""
     options = pipeline_options(settings, extra_args)
+    prepare(settings)
     p = beam.Pipeline(options=options)
     build(p, settings)
     result = p.run()

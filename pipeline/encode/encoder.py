@@ -8,6 +8,7 @@ from pathlib import Path
 from pipeline.config import PROJECT_ROOT
 from pipeline.encode.avro_codec import AvroCodec, load_schema
 from pipeline.encode.records import article_key, article_record, dead_letter_record
+from pipeline.encode.schemas import released_schemas
 from pipeline.model import DeadLetter, Item
 
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -18,10 +19,17 @@ def _now_ms() -> int:
 
 
 class Encoder:
+    """Writes with the current schemas; reads records written with any released version."""
+
     def __init__(self, schemas_dir: Path = SCHEMAS_DIR) -> None:
-        self.key = AvroCodec(load_schema(schemas_dir / "article_key.avsc"))
-        self.article = AvroCodec(load_schema(schemas_dir / "article.avsc"))
-        self.dead_letter = AvroCodec(load_schema(schemas_dir / "dead_letter.avsc"))
+        released = released_schemas(schemas_dir)
+
+        def codec(name: str) -> AvroCodec:
+            return AvroCodec(load_schema(schemas_dir / name), released.get(name, []))
+
+        self.key = codec("article_key.avsc")
+        self.article = codec("article.avsc")
+        self.dead_letter = codec("dead_letter.avsc")
 
     def encode_item(self, item: Item) -> tuple[bytes, bytes]:
         return (

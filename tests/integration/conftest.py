@@ -33,6 +33,7 @@ def settings(broker: LocalBroker) -> Settings:
         raw_topic=f"test.{run}.pages.raw",
         sink_topic=f"test.{run}.articles.enriched",
         dlq_topic=f"test.{run}.pages.dlq",
+        schemas_topic=f"test.{run}.schemas",
         group_id=f"test-{run}",
         until_caught_up=True,
         poll_timeout_ms=200,

@@ -1,0 +1,81 @@
+"""The consumer contract against the real broker: topics as code, schemas topic, an example
+consumer that uses only kafka-python and avro."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from pipeline import job
+from pipeline.cli import main
+from pipeline.config import Settings
+from pipeline.sink.tail import decode_articles, read_topic
+from pipeline.source.replay import replay
+from pipeline.topics import check_topics
+from tests.conftest import ROOT, seed_files
+
+pytestmark = pytest.mark.kafka
+
+
+def test_topics_match_the_spec_and_drift_is_reported(settings: Settings, monkeypatch) -> None:
+    assert check_topics(settings) == []
+    admin = KafkaAdminClient(**settings.kafka_client_config())
+    try:
+        admin.create_topics([NewTopic(settings.sink_topic + ".plain", 1, 1)])
+    finally:
+        admin.close()
+    drifted = settings.replace(sink_topic=settings.sink_topic + ".plain")
+    problems = check_topics(drifted)
+    assert any("partitions" in p for p in problems)
+    assert any("cleanup.policy" in p for p in problems)
+    monkeypatch.setenv("NEWSWIRE_BOOTSTRAP_SERVERS", settings.bootstrap_servers)
+    monkeypatch.setenv("NEWSWIRE_SINK_TOPIC", drifted.sink_topic)
+    assert main(["topics", "check"]) == 1
+
+
+def test_example_consumer_decodes_the_sink_without_the_project(
+    settings: Settings, producer, tmp_path: Path
+) -> None:
+    replay(producer, settings.raw_topic, seed_files())
+    job.run(settings)  # also publishes the schemas at start-up
+    expected = {
+        r["id"]: r
+        for r in decode_articles(read_topic(settings.kafka_client_config(), settings.sink_topic))
+    }
+
+    blocker = tmp_path / "blocker" / "pipeline"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('the example must not use newswire')\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "docs" / "consumer_example.py"),
+            "--bootstrap-servers",
+            settings.bootstrap_servers,
+            "--topic",
+            settings.sink_topic,
+            "--schemas-topic",
+            settings.schemas_topic,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(blocker.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 32
+    for line in lines:
+        want = expected[line["id"]]
+        assert (line["kind"], line["title"], line["partner_countries"], line["themes"]) == (
+            want["kind"],
+            want["title"],
+            want["partner_countries"],
+            want["themes"],
+        )
