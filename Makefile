@@ -13,7 +13,8 @@ BEAM_VERSION := 2.77.0
 run: venv ## set up, replay the seeds through the pipeline on a local broker, show the result
 	$(NEWSWIRE) demo
 
-test: venv prism lint ## unit tests, then integration tests against a real broker (and Prism)
+test: venv prism lint ## schema check, unit tests, integration tests on a real broker (and Prism)
+	$(NEWSWIRE) schemas check
 	NEWSWIRE_PRISM_LOCATION=$(PRISM) $(BIN)/pytest
 
 venv: $(VENV)/.installed
