@@ -76,18 +76,19 @@ def build(p: beam.Pipeline, settings: Settings) -> None:
 
 def pipeline_options(settings: Settings, extra: list[str] | None = None) -> PipelineOptions:
     args = list(extra or [])
-    if settings.runner == "direct":
-        args += ["--runner=DirectRunner"]
+    if settings.runner == "direct" and settings.until_caught_up:
+        # A batch: the DirectRunner's own in-process engine for bounded work. Prism would run it
+        # too, but its data channel stalls on very large elements (a 10 MB page hit a gRPC
+        # deadline), which a dead-letter path must carry.
+        args += ["--runner=FnApiRunner"]
+    elif settings.runner == "direct":
         prism = prism_binary(settings)
-        if prism is not None:
-            args += [f"--prism_location={prism}"]
-        elif not settings.until_caught_up:
+        if prism is None:
             raise SystemExit(
                 "a streaming run on the DirectRunner needs Prism: build it with `make prism` "
                 "(or pass --prism-location), or run a batch with --until-caught-up"
             )
-        if not settings.until_caught_up:
-            args += ["--streaming"]
+        args += ["--runner=DirectRunner", f"--prism_location={prism}", "--streaming"]
     else:
         raise SystemExit("the Flink runner is not wired yet: use --runner direct")
     return PipelineOptions(args, save_main_session=False)

@@ -134,3 +134,39 @@ def _wait_for(condition, timeout_s: float) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout_s}s")
         time.sleep(1)
+
+
+def test_hostile_input_never_stops_the_pipeline(settings: Settings, producer) -> None:
+    seed = seed_files()[0].read_text(encoding="utf-8")
+    head = seed.split("Voir plus")[0]
+    many_teasers = (
+        head
+        + "Voir plus\n"
+        + "".join(
+            f"\nLégende {i}. Photo : VNA\n\nTitre de teaser {i}\n\nRésumé {i}.\n"
+            for i in range(10_000)
+        )
+    )
+    bad = {
+        b"\x00\x01\x02\x03" * 64: "binary",
+        b'{"title": "Vietnam", "body": "..."}': "json",
+        b"Titre\x07 avec une cloche": "binary",
+        b"Voir plus": "no_headline",
+        b"y" * (10 * 1024 * 1024): "too_large",
+    }
+    for value in bad:
+        producer.send(settings.raw_topic, key=None, value=value).get(timeout=60)
+    producer.send(settings.raw_topic, key=None, value=many_teasers.encode()).get(timeout=60)
+    producer.send(settings.raw_topic, key=None, value=seed_files()[1].read_bytes()).get(timeout=60)
+    job.run(settings)
+
+    dead = _dead_letters(settings)
+    assert sorted((d["reason"], len(d["value"])) for d in dead) == sorted(
+        (reason, len(value)) for value, reason in bad.items()
+    )
+    records = _articles(settings)
+    teasers = [r for r in records if r["title"].startswith("Titre de teaser ")]
+    assert len(teasers) == 10_000
+    assert (
+        len(records) == 10_000 + 1 + 7
+    )  # the big page's article; seed 001's article and 6 teasers
