@@ -161,10 +161,12 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         self._consumer.seek(tp, restriction.start)
         batch = self._consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
         claimed = None
+        past_the_end = False
         for record in batch:
             if record.offset < restriction.start:
                 continue  # the broker reset an out-of-range position; never re-read
             if not tracker.try_claim(record.offset):
+                past_the_end = True  # written after a batch started, or checkpointed away
                 break
             claimed = record.offset
             event_time = Timestamp.of(record.timestamp / 1000.0)
@@ -174,8 +176,9 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             bundle_finalizer.register(partial(self._commit, tp, claimed + 1))
         else:
             _advance(watermark, Timestamp.now() - Duration.of(self._spec.idle_poll_s))
-        position = self._consumer.position(tp)
-        if position >= restriction.stop:
+        if past_the_end:
+            return  # the failed claim has marked the restriction done
+        if self._consumer.position(tp) >= restriction.stop:
             tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
             return
         if claimed is None:

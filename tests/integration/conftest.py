@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -12,7 +13,7 @@ from pipeline.config import Settings
 from pipeline.local.broker import LocalBroker
 from pipeline.topics import ensure_topics
 
-TEST_PORT = 29092
+TEST_PORT = int(os.environ.get("NEWSWIRE_TEST_BROKER_PORT", "29092"))
 
 
 @pytest.fixture(scope="session")
