@@ -50,6 +50,9 @@ class Settings:
     poll_timeout_ms: int = _setting(500, "how long one read of a partition waits for records")
     max_poll_records: int = _setting(500, "records one read of a partition takes at most")
     idle_poll_s: float = _setting(1.0, "pause before polling a caught-up partition again")
+    dedup_ttl_s: float = _setting(
+        7 * 24 * 3600.0, "event time after which a page or article id is forgotten by dedup"
+    )
     max_page_bytes: int = _setting(1_048_576, "pages larger than this go to the dead-letter topic")
     prism_location: str = _setting("", "Prism binary for a streaming DirectRunner (make prism)")
 

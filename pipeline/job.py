@@ -29,9 +29,10 @@ _LOG = logging.getLogger(__name__)
 class EnrichPages(beam.PTransform):
     """Messages -> (articles, dead_letters), both as Kafka (key, value) byte pairs."""
 
-    def __init__(self, max_page_bytes: int) -> None:
+    def __init__(self, max_page_bytes: int, dedup_ttl_s: float) -> None:
         super().__init__()
         self._max_page_bytes = max_page_bytes
+        self._ttl_s = dedup_ttl_s
 
     def expand(self, messages: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         decoded = messages | "Decode" >> beam.ParDo(
@@ -39,12 +40,12 @@ class EnrichPages(beam.PTransform):
         ).with_outputs(DEAD_LETTERS, main="pages")
         parsed = (
             decoded.pages
-            | "FirstPage" >> beam.ParDo(FirstSeenFn("page"))
+            | "FirstPage" >> beam.ParDo(FirstSeenFn("page", self._ttl_s))
             | "Split" >> beam.ParDo(SplitPageFn()).with_outputs(DEAD_LETTERS, main="items")
         )
         articles = (
             parsed.items
-            | "FirstArticle" >> beam.ParDo(FirstSeenFn("article"))
+            | "FirstArticle" >> beam.ParDo(FirstSeenFn("article", self._ttl_s))
             | "Classify" >> beam.ParDo(ClassifyFn())
             | "Encode" >> beam.ParDo(EncodeItemFn())
         )
@@ -68,7 +69,9 @@ def build(p: beam.Pipeline, settings: Settings) -> None:
         idle_poll_s=settings.idle_poll_s,
     )
     articles, dead_letters = (
-        p | "ReadPages" >> ReadFromKafka(read) | "Enrich" >> EnrichPages(settings.max_page_bytes)
+        p
+        | "ReadPages" >> ReadFromKafka(read)
+        | "Enrich" >> EnrichPages(settings.max_page_bytes, settings.dedup_ttl_s)
     )
     articles | "WriteArticles" >> WriteToKafka(WriteSpec(client, settings.sink_topic))
     dead_letters | "WriteDeadLetters" >> WriteToKafka(WriteSpec(client, settings.dlq_topic))

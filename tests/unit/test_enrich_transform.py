@@ -28,7 +28,11 @@ def _messages(loops: int) -> list[Message]:
 def test_replays_yield_each_article_once_and_bad_pages_become_dead_letters() -> None:
     encoder = Encoder()
     with TestPipeline(runner="FnApiRunner") as p:
-        articles, dead = p | beam.Create(_messages(loops=3)) | EnrichPages(max_page_bytes=1 << 20)
+        articles, dead = (
+            p
+            | beam.Create(_messages(loops=3))
+            | EnrichPages(max_page_bytes=1 << 20, dedup_ttl_s=7 * 24 * 3600)
+        )
         ids = articles | "ArticleIds" >> beam.Map(lambda kv: encoder.key.decode(kv[0])["id"])
         counts = ids | "Kinds" >> beam.Map(lambda i: i[0]) | beam.combiners.Count.PerElement()
         assert_that(counts, equal_to([("a", 5), ("t", 27)]), label="OnePerArticle")
