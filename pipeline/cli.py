@@ -172,16 +172,10 @@ def _schemas(settings: Settings, args: argparse.Namespace, _extra: list[str]) ->
 
 
 def _replay(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
-    from kafka import KafkaProducer
-
+    from pipeline.sink.kafka_write import reliable_producer
     from pipeline.source.replay import replay, seed_files
 
-    producer = KafkaProducer(
-        **settings.kafka_client_config(),
-        acks="all",
-        enable_idempotence=True,
-        max_request_size=16 * 1024 * 1024,
-    )
+    producer = reliable_producer(settings.kafka_client_config())
     try:
         sent = replay(
             producer, settings.raw_topic, seed_files(settings.seeds_dir), args.loop, args.rate

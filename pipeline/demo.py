@@ -6,14 +6,12 @@ from __future__ import annotations
 import sys
 import time
 
-from kafka import KafkaProducer
-
 from pipeline import job
 from pipeline.config import Settings
 from pipeline.local.broker import LocalBroker
 from pipeline.sink import tail
+from pipeline.sink.kafka_write import reliable_producer
 from pipeline.source.replay import replay, seed_files
-from pipeline.topics import ensure_topics
 
 
 def _step(text: str) -> None:
@@ -26,13 +24,10 @@ def run(settings: Settings) -> int:
     broker.up(reset=True)
     try:
         settings = settings.replace(bootstrap_servers=broker.bootstrap, until_caught_up=True)
-        created = ensure_topics(settings)
-        print(f"topics: {', '.join(created) or 'all exist'}", file=sys.stderr)
+        job.prepare(settings)  # topics as topics.toml says, schemas published
 
         _step(f"replaying {settings.seeds_dir.name}/ to {settings.raw_topic}")
-        producer = KafkaProducer(
-            **settings.kafka_client_config(), acks="all", enable_idempotence=True
-        )
+        producer = reliable_producer(settings.kafka_client_config())
         try:
             replay(producer, settings.raw_topic, seed_files(settings.seeds_dir))
         finally:

@@ -7,7 +7,6 @@ are the contract) without a schema registry.
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,3 @@ class AvroCodec:
             raise ValueError(f"unknown writer schema fingerprint {data[2:10].hex()}")
         reader = avro.io.DatumReader(writer, self.schema)
         return reader.read(avro.io.BinaryDecoder(io.BytesIO(data[10:])))
-
-
-def schema_json(schema: avro.schema.Schema) -> str:
-    return json.dumps(schema.to_json(), sort_keys=True)

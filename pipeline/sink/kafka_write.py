@@ -13,6 +13,19 @@ from typing import Any
 import apache_beam as beam
 from kafka import KafkaProducer
 
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # matches max.message.bytes in topics.toml
+
+
+def reliable_producer(client_config: dict[str, Any], **overrides: Any) -> KafkaProducer:
+    """The project's one way to write: every replica acknowledges, retries never duplicate."""
+    config = {
+        "acks": "all",
+        "enable_idempotence": True,
+        "max_request_size": MAX_RECORD_BYTES,
+        **overrides,
+    }
+    return KafkaProducer(**client_config, **config)
+
 
 @dataclass(frozen=True)
 class WriteSpec:
@@ -21,12 +34,9 @@ class WriteSpec:
     flush_timeout_s: float = 60.0
 
     def producer(self) -> KafkaProducer:
-        return KafkaProducer(
-            **self.client_config,
-            acks="all",
-            enable_idempotence=True,
+        return reliable_producer(
+            self.client_config,
             linger_ms=5,
-            max_request_size=16 * 1024 * 1024,
             delivery_timeout_ms=int(self.flush_timeout_s * 1000),
         )
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaProducer
-
 from pipeline.encode import schemas
+from pipeline.sink.kafka_write import reliable_producer
 
 
 def publish_schemas(client_config: dict[str, Any], topic: str, folder: Path) -> int:
-    producer = KafkaProducer(**client_config, acks="all", enable_idempotence=True)
+    producer = reliable_producer(client_config)
     try:
         published = schemas.all_schemas(folder)
         for schema in published:

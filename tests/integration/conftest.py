@@ -11,6 +11,7 @@ from kafka import KafkaProducer
 
 from pipeline.config import Settings
 from pipeline.local.broker import LocalBroker
+from pipeline.sink.kafka_write import reliable_producer
 from pipeline.topics import ensure_topics
 
 TEST_PORT = int(os.environ.get("NEWSWIRE_TEST_BROKER_PORT", "29092"))
@@ -46,11 +47,6 @@ def settings(broker: LocalBroker) -> Settings:
 
 @pytest.fixture
 def producer(settings: Settings) -> Iterator[KafkaProducer]:
-    client = KafkaProducer(
-        **settings.kafka_client_config(),
-        acks="all",
-        enable_idempotence=True,
-        max_request_size=16 * 1024 * 1024,
-    )
+    client = reliable_producer(settings.kafka_client_config())
     yield client
     client.close()
