@@ -45,13 +45,13 @@ def ensure_topics(settings: Settings) -> list[str]:
             # Created by someone else meanwhile is what we wanted.
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(missing)
-            _wait_for_leaders(admin, [t.name for t in missing])
+            wait_for_leaders(admin, [t.name for t in missing])
         return [t.name for t in missing]
     finally:
         admin.close()
 
 
-def _wait_for_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
+def wait_for_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
     """A new topic takes writes once every partition has a leader; wait for that."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -83,6 +83,9 @@ def check_topics(settings: Settings) -> list[str]:
         actual = _topic_configs(admin.describe_configs(config_resources=resources))
         for name in present:
             spec, partitions = specs[name], described[name]["partitions"]
+            if not partitions:
+                problems.append(f"{name}: no partition metadata yet (just created?)")
+                continue
             if len(partitions) != spec["partitions"]:
                 problems.append(f"{name}: {len(partitions)} partitions, want {spec['partitions']}")
             replicas = min(len(p["replica_nodes"]) for p in partitions)

@@ -16,7 +16,7 @@ from pipeline.cli import main
 from pipeline.config import Settings
 from pipeline.sink.tail import decode_articles, read_topic
 from pipeline.source.replay import replay
-from pipeline.topics import check_topics
+from pipeline.topics import check_topics, wait_for_leaders
 from tests.conftest import ROOT, seed_files
 
 pytestmark = pytest.mark.kafka
@@ -27,6 +27,7 @@ def test_topics_match_the_spec_and_drift_is_reported(settings: Settings, monkeyp
     admin = KafkaAdminClient(**settings.kafka_client_config())
     try:
         admin.create_topics([NewTopic(settings.sink_topic + ".plain", 1, 1)])
+        wait_for_leaders(admin, [settings.sink_topic + ".plain"])
     finally:
         admin.close()
     drifted = settings.replace(sink_topic=settings.sink_topic + ".plain")
