@@ -12,6 +12,7 @@ from pipeline.local.broker import LocalBroker
 from pipeline.sink import tail
 from pipeline.sink.kafka_write import reliable_producer
 from pipeline.source.replay import replay, seed_files
+from pipeline.topics import ensure_topics
 
 
 def _step(text: str) -> None:
@@ -24,7 +25,10 @@ def run(settings: Settings) -> int:
     broker.up(reset=True)
     try:
         settings = settings.replace(bootstrap_servers=broker.bootstrap, until_caught_up=True)
-        job.prepare(settings)  # topics as topics.toml says, schemas published
+        # The replay needs the topics now; job.run's start-up step checks them and publishes
+        # the schemas, once.
+        created = ensure_topics(settings)
+        print(f"topics: {', '.join(created) or 'all exist'}", file=sys.stderr)
 
         _step(f"replaying {settings.seeds_dir.name}/ to {settings.raw_topic}")
         producer = reliable_producer(settings.kafka_client_config())
