@@ -71,10 +71,45 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Score:
+    """How strongly a label is supported; `iptc` is the theme's IPTC Media Topic code."""
+
+    label: str
+    score: float
+    iptc: str | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person, organisation or place named in the article.
+
+    `normalised` folds case, accents and Vietnamese diacritics (`Tô Lâm` and `To Lam` are both
+    `to lam`), so that consumers can group mentions of one person.
+    """
+
+    type: str  # person | organisation | place
+    text: str
+    normalised: str
+    field: str  # where it was first seen: title | lede | caption | body
+    mentions: int = 1
+
+
+@dataclass(frozen=True)
 class Classification:
     partner_countries: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
+    scores: tuple[Score, ...] = ()
+    entities: tuple[Entity, ...] = ()
+
+
+@dataclass(frozen=True)
+class Story:
+    """Where an article stands among its near-duplicates (see pipeline/dedup/stories.py)."""
+
+    story_id: str
+    canonical: bool
+    first_seen_ms: int
 
 
 @dataclass(frozen=True)
@@ -85,6 +120,7 @@ class Item:
     page: Page
     article: Article
     classification: Classification = field(default_factory=Classification)
+    story: Story | None = None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
+
+from pipeline.classify.evaluate import read_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -15,14 +16,12 @@ def seed_files() -> list[Path]:
 
 
 def main_labels() -> dict[str, dict[str, set[str]]]:
-    with (DATA / "labels.tsv").open(encoding="utf-8") as handle:
-        return {
-            row["file"]: {
-                "partner_countries": set(filter(None, row["partner_countries"].split(","))),
-                "themes": set(filter(None, row["themes"].split(","))),
-            }
-            for row in csv.DictReader(handle, delimiter="\t")
-        }
+    """The labels of each seed page's main article, by file name."""
+    return {
+        item.file: {"partner_countries": set(item.partner_countries), "themes": set(item.themes)}
+        for item in read_labels(DATA / "labels.tsv")
+        if not item.title
+    }
 
 
 @pytest.fixture(scope="session")

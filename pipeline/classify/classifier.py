@@ -1,23 +1,30 @@
-"""Partner countries and themes of one article, with the evidence for each label.
+"""Partner countries, themes and entities of one article, with the evidence for each label.
 
 Scoring is positional: a mention in the title counts most, then the lede; the dateline place is
 not scored, so a story filed from Moscow about Laos is about Laos. The home country is never a
-partner. Each teaser is classified on its own text only.
+partner. Words inside a matched country or organisation name (`Office des Nations unies contre
+la drogue et le crime`) are a name, not a theme. Each teaser is classified on its own text only.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from pipeline.classify import gazetteer
 from pipeline.classify.matcher import Match, PhraseMatcher, read_table
-from pipeline.model import Article, Classification, Evidence, Item
+from pipeline.classify.nlp import NO_NLP, Analysis, Analyzer, make_analyzer, words
+from pipeline.model import Article, Classification, Entity, Evidence, Item, Score
 
 _DATA = Path(str(resources.files("pipeline.classify") / "data"))
+_ENTITY_TYPES = {"PER": "person", "ORG": "organisation", "LOC": "place"}
+_ENTITY_TRIM = " -–—,.;:()«»\"'’"
+
+Hits = list[tuple[str, Match]]  # (field, match)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,9 @@ class ClassifierSettings:
     # With no partner in title or lede, a body-only country needs this many mentions.
     body_only_mentions: int = 2
     theme_threshold: float = 2.0
+    # In a short article (a teaser: title and summary, no body) a theme must also reach this
+    # share of the top theme: one passing word in a summary does not make a second theme.
+    short_theme_share: float = 0.35
 
 
 class Classifier:
@@ -38,47 +48,87 @@ class Classifier:
         self,
         countries: PhraseMatcher,
         themes: PhraseMatcher,
+        taxonomy: Mapping[str, str],
+        analyzer: Analyzer,
         settings: ClassifierSettings | None = None,
     ) -> None:
         self._countries = countries
         self._themes = themes
+        self._taxonomy = dict(taxonomy)
+        self._analyzer = analyzer
         self.settings = settings or ClassifierSettings()
+
+    @property
+    def nlp_model(self) -> str:
+        return self._analyzer.name
 
     @classmethod
     def from_data(
-        cls, data_dir: Path = _DATA, settings: ClassifierSettings | None = None
+        cls,
+        data_dir: Path = _DATA,
+        settings: ClassifierSettings | None = None,
+        nlp_model: str = NO_NLP,
     ) -> Classifier:
         countries = PhraseMatcher(
-            (code, 1.0, alias) for code, alias, *_ in read_table(data_dir / "countries.tsv")
+            (code, 1.0, alias) for code, alias in gazetteer.aliases(data_dir / "countries.tsv")
         )
         themes = PhraseMatcher(
             (theme, float(weight), term)
             for theme, weight, term, *_ in read_table(data_dir / "themes.tsv")
         )
-        return cls(countries, themes, settings)
+        taxonomy = {theme: iptc for theme, iptc, *_ in read_table(data_dir / "taxonomy.tsv")}
+        return cls(countries, themes, taxonomy, make_analyzer(nlp_model), settings)
 
     def classify_item(self, item: Item) -> Item:
-        return dataclasses.replace(item, classification=self.classify(item.article))
+        return self.classify_items([item])[0]
+
+    def classify_items(self, items: Sequence[Item]) -> list[Item]:
+        """Classify a batch: the analyser sees every field of every item in one `pipe`."""
+        results = self.classify_many([item.article for item in items])
+        return [
+            dataclasses.replace(item, classification=result)
+            for item, result in zip(items, results, strict=True)
+        ]
 
     def classify(self, article: Article) -> Classification:
-        fields = _fields(article)
-        country_hits = _hits(self._countries, fields)
-        theme_hits = _hits(self._themes, fields)
-        partners = self._partners(country_hits)
-        themes = self._themes_over_threshold(theme_hits)
+        return self.classify_many([article])[0]
+
+    def classify_many(self, articles: Sequence[Article]) -> list[Classification]:
+        per_article = [_fields(article) for article in articles]
+        analyses = iter(self._analyzer.analyse([text for fs in per_article for _, text in fs]))
+        return [
+            self._classify([(name, next(analyses)) for name, _ in fields]) for fields in per_article
+        ]
+
+    def _classify(self, analysed: list[tuple[str, Analysis]]) -> Classification:
+        country_hits: Hits = []
+        theme_hits: Hits = []
+        for name, analysis in analysed:
+            names = list(self._countries.find(analysis.tokens))
+            country_hits += [(name, m) for m in names]
+            theme_hits += [
+                (name, m) for m in self._themes.find(analysis.tokens) if not _inside(m, names)
+            ]
+        partner_scores = self._partners(country_hits)
+        short = all(name != "body" for name, _ in analysed)
+        theme_scores = self._themes_over_threshold(theme_hits, short)
         evidence = [
             Evidence(m.label, name, m.text)
-            for label_set, hits in ((partners, country_hits), (themes, theme_hits))
+            for scores, hits in ((partner_scores, country_hits), (theme_scores, theme_hits))
             for name, m in hits
-            if m.label in label_set
+            if m.label in scores
         ]
+        scores = [Score(c, s) for c, s in partner_scores.items()]
+        scores += [Score(t, s, self._taxonomy.get(t)) for t, s in theme_scores.items()]
         return Classification(
-            partner_countries=tuple(partners),
-            themes=tuple(themes),
+            partner_countries=tuple(partner_scores),
+            themes=tuple(theme_scores),
             evidence=tuple(dict.fromkeys(evidence)),
+            scores=tuple(scores),
+            entities=_entities(analysed),
         )
 
-    def _partners(self, hits: list[tuple[str, Match]]) -> list[str]:
+    def _partners(self, hits: Hits) -> dict[str, float]:
         weights = self.settings.field_weights
         score: dict[str, float] = defaultdict(float)
         prominent: set[str] = set()
@@ -91,7 +141,7 @@ class Classifier:
             if name in ("title", "lede"):
                 prominent.add(match.label)
         if not score:
-            return []
+            return {}
         if prominent:
             top = max(score[c] for c in prominent)
             chosen = [c for c in prominent if score[c] >= self.settings.partner_share * top]
@@ -102,25 +152,55 @@ class Classifier:
                 for c, s in score.items()
                 if s == top and mentions[c] >= self.settings.body_only_mentions
             ]
-        return sorted(chosen, key=lambda c: (-score[c], c))
+        return {c: score[c] for c in sorted(chosen, key=lambda c: (-score[c], c))}
 
-    def _themes_over_threshold(self, hits: list[tuple[str, Match]]) -> list[str]:
+    def _themes_over_threshold(self, hits: Hits, short: bool) -> dict[str, float]:
         weights = self.settings.field_weights
         score: dict[str, float] = defaultdict(float)
         for name, match in hits:
             score[match.label] += match.weight * weights[name]
-        kept = [t for t, s in score.items() if s >= self.settings.theme_threshold]
-        return sorted(kept, key=lambda t: (-score[t], t))
+        if not score:
+            return {}
+        bar = self.settings.theme_threshold
+        if short:
+            bar = max(bar, self.settings.short_theme_share * max(score.values()))
+        kept = [t for t, s in score.items() if s >= bar]
+        return {t: score[t] for t in sorted(kept, key=lambda t: (-score[t], t))}
 
 
 def _fields(article: Article) -> list[tuple[str, str]]:
-    return [
+    fields = [
         ("title", article.title),
         ("lede", article.lede),
         ("caption", article.caption),
         ("body", article.body),
     ]
+    return [(name, text) for name, text in fields if text]
 
 
-def _hits(matcher: PhraseMatcher, fields: Iterable[tuple[str, str]]) -> list[tuple[str, Match]]:
-    return [(name, match) for name, text in fields if text for match in matcher.find(text)]
+def _inside(match: Match, spans: Iterable[Match]) -> bool:
+    return any(span.start <= match.start and match.end <= span.end for span in spans)
+
+
+def _entities(analysed: list[tuple[str, Analysis]]) -> tuple[Entity, ...]:
+    found: dict[tuple[str, str], Entity] = {}
+    for name, analysis in analysed:
+        for entity in _clean_entities(name, analysis.entities):
+            key = (entity.type, entity.normalised)
+            seen = found.get(key)
+            found[key] = dataclasses.replace(seen, mentions=seen.mentions + 1) if seen else entity
+    return tuple(found.values())
+
+
+def _clean_entities(name: str, entities: Iterable[tuple[str, str]]) -> Iterator[Entity]:
+    """Drop what the small model gets wrong most: spans across lines, lower-case fragments
+    (`ministre de la`), punctuation."""
+    for label, raw in entities:
+        kind = _ENTITY_TYPES.get(label)
+        if kind is None or "\n" in raw:
+            continue
+        text = " ".join(raw.split()).strip(_ENTITY_TRIM)
+        normalised = " ".join(words(text))
+        if len(normalised) < 2 or not any(w[:1].isupper() for w in text.split()):
+            continue
+        yield Entity(kind, text, normalised, name)

@@ -50,6 +50,20 @@ def article_record(item: Item, processed_at_ms: int) -> dict[str, Any]:
         "replayed_at": from_millis(page.replayed_at_ms),
         "processed_at": from_millis(processed_at_ms),
         "origin": page.origin,
+        "scores": [{"label": s.label, "score": s.score, "iptc": s.iptc} for s in labels.scores],
+        "entities": [
+            {
+                "type": e.type,
+                "text": e.text,
+                "normalised": e.normalised,
+                "field": e.field,
+                "mentions": e.mentions,
+            }
+            for e in labels.entities
+        ],
+        "story_id": item.story.story_id if item.story else None,
+        "canonical": item.story.canonical if item.story else True,
+        "first_seen": from_millis(item.story.first_seen_ms) if item.story else None,
     }
 
 
