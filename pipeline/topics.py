@@ -20,6 +20,7 @@ def topic_specs(settings: Settings) -> dict[str, dict[str, Any]]:
     names = {
         "raw": settings.raw_topic,
         "sink": settings.sink_topic,
+        "canonical": settings.canonical_topic,
         "dlq": settings.dlq_topic,
         "schemas": settings.schemas_topic,
     }

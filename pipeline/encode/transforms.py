@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import apache_beam as beam
 
+from pipeline import metrics
 from pipeline.encode.encoder import Encoder
 from pipeline.model import DeadLetter, Item
 
+CANONICAL = "canonical"
+
 
 class EncodeItemFn(beam.DoFn):
+    """Every record on the main output; a story's canonical record on `canonical` as well."""
+
     def setup(self) -> None:
         self._encoder = Encoder()
 
     def process(self, item: Item):
-        yield self._encoder.encode_item(item)
+        with metrics.stage("encode"):
+            encoded = self._encoder.encode_item(item)
+        labels = item.classification
+        metrics.emitted(item.article.kind.value, labels.partner_countries, labels.themes)
+        yield encoded
+        if item.story is None or item.story.canonical:
+            yield beam.pvalue.TaggedOutput(CANONICAL, encoded)
 
 
 class EncodeDeadLetterFn(beam.DoFn):

@@ -6,12 +6,14 @@ in headers; `loop` re-delivers the whole set, `rate` paces it.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from kafka import KafkaProducer
 
+from pipeline.corpus import edit_page
 from pipeline.dedup.keys import digest, page_id
 from pipeline.parse.decode import REPLAYED_AT_HEADER, SOURCE_HEADER
 from pipeline.progress import Progress
@@ -32,22 +34,34 @@ def page_key(raw: bytes) -> bytes:
         return ("p-" + digest(raw.hex())).encode()
 
 
-def replay_records(files: list[Path], loop: int) -> Iterator[tuple[bytes, bytes, str]]:
+def replay_records(
+    files: list[Path], loop: int, perturb: bool = False, seed: int = 0
+) -> Iterator[tuple[bytes, bytes, str]]:
+    """Each page `loop` times; with `perturb`, every delivery after the first is edited as a
+    wire re-delivers a story (pipeline/corpus.py), so near-duplicate detection is exercised."""
+    rng = random.Random(seed)
     pages = [(f.name, f.read_bytes()) for f in files]
-    for _ in range(loop):
+    for n in range(loop):
         for name, raw in pages:
+            if perturb and n > 0:
+                raw = edit_page(raw.decode("utf-8"), rng).encode("utf-8")
             yield page_key(raw), raw, name
 
 
 def replay(
-    producer: KafkaProducer, topic: str, files: list[Path], loop: int = 1, rate: float = 0.0
+    producer: KafkaProducer,
+    topic: str,
+    files: list[Path],
+    loop: int = 1,
+    rate: float = 0.0,
+    perturb: bool = False,
 ) -> int:
     """Publish the pages `loop` times at `rate` pages per second (0: as fast as possible)."""
     progress = Progress(len(files) * loop, "replay")
     interval = 1.0 / rate if rate > 0 else 0.0
     started = time.monotonic()
     sent = 0
-    for key, raw, name in replay_records(files, loop):
+    for key, raw, name in replay_records(files, loop, perturb):
         if interval:
             time.sleep(max(0.0, started + sent * interval - time.monotonic()))
         now_ms = int(time.time() * 1000)

@@ -111,17 +111,20 @@ def test_streaming_on_prism_dedups_live_replays(settings: Settings, producer) ->
 
     def run() -> None:
         try:
-            job.run(streaming, timeout_s=60)
+            job.run(streaming, timeout_s=300, stop=done.is_set)
         except BaseException as exc:  # surfaced in the test thread below
             errors.append(exc)
 
+    done = threading.Event()
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     replay(producer, settings.raw_topic, seed_files())
-    _wait_for(lambda: len(_articles(settings)) >= SEED_RECORDS, 60)
+    # The worker loads the spaCy model first (about 20 s, more on a busy machine).
+    _wait_for(lambda: len(_articles(settings)) >= SEED_RECORDS, 240)
     replay(producer, settings.raw_topic, seed_files(), loop=3)
-    _wait_for(lambda: _all_committed(settings), 40)  # the job has read all 20 deliveries
+    _wait_for(lambda: _all_committed(settings), 60)  # the job has read all 20 deliveries
     records = _articles(settings)
+    done.set()
     thread.join(timeout=120)
     assert not errors, errors
     assert len(records) == SEED_RECORDS
@@ -153,6 +156,9 @@ def test_hostile_input_never_stops_the_pipeline(settings: Settings, producer) ->
         b"Titre\x07 avec une cloche": "binary",
         b"Voir plus": "no_headline",
         b"y" * (10 * 1024 * 1024): "too_large",
+        b"": "empty",
+        b"Titre\xff\xfe cass\xe9": "not_utf8",
+        b"<html><body><h1>Vietnam</h1></body></html>": "markup",
     }
     for value in bad:
         producer.send(settings.raw_topic, key=None, value=value).get(timeout=60)
@@ -170,3 +176,22 @@ def test_hostile_input_never_stops_the_pipeline(settings: Settings, producer) ->
     assert (
         len(records) == 10_000 + 1 + 7
     )  # the big page's article; seed 001's article and 6 teasers
+
+
+def test_perturbed_replays_add_updates_but_never_a_second_canonical_record(
+    settings: Settings, producer
+) -> None:
+    """`replay --loop 10 --perturb`: the seeds, then nine edited re-deliveries of each page."""
+    settings = settings.replace(nlp_model="none")  # stories, not language, are under test
+    replay(producer, settings.raw_topic, seed_files(), loop=10, perturb=True)
+    job.run(settings)
+    records = _articles(settings)
+    config = settings.kafka_client_config()
+    canonical = list(decode_articles(read_topic(config, settings.canonical_topic)))
+    assert len(canonical) == SEED_RECORDS  # one per seed story
+    assert len({r["story_id"] for r in canonical}) == SEED_RECORDS
+    assert all(r["canonical"] for r in canonical)
+    updates = [r for r in records if not r["canonical"]]
+    assert len(updates) > SEED_RECORDS  # the edits came through, as updates
+    assert {r["story_id"] for r in records} == {r["story_id"] for r in canonical}
+    assert _dead_letters(settings) == []
