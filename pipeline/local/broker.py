@@ -162,7 +162,11 @@ class LocalBroker:
             if self.is_listening():
                 try:
                     admin = KafkaAdminClient(
-                        bootstrap_servers=[self.bootstrap], request_timeout_ms=5000
+                        **{
+                            **self.settings.kafka_client_config(),
+                            "bootstrap_servers": [self.bootstrap],
+                        },
+                        request_timeout_ms=5000,
                     )
                     admin.list_topics()
                     admin.close()
@@ -238,17 +242,23 @@ class LocalBroker:
 
     def _write_config(self) -> None:
         port, cport = self.settings.broker_port, self.settings.controller_port
+        protocol = self.settings.security_protocol
+        if protocol not in ("PLAINTEXT", "SASL_PLAINTEXT"):
+            raise BrokerError(
+                f"the local broker speaks PLAINTEXT or SASL_PLAINTEXT (PLAIN), not {protocol}"
+            )
         self.paths.properties.write_text(
             "\n".join(
                 [
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{cport}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                    f"listeners={protocol}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
+                    f"advertised.listeners={protocol}://127.0.0.1:{port}",
                     "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    f"inter.broker.listener.name={protocol}",
+                    f"listener.security.protocol.map={protocol}:{protocol},CONTROLLER:PLAINTEXT",
+                    *self._sasl_config(),
                     f"log.dirs={self.paths.data}",
                     "num.partitions=1",
                     "auto.create.topics.enable=false",
@@ -275,6 +285,26 @@ class LocalBroker:
                 ]
             )
         )
+
+    def _sasl_config(self) -> list[str]:
+        """SASL/PLAIN on the client listener, with the configured user as its only user."""
+        if self.settings.security_protocol != "SASL_PLAINTEXT":
+            return []
+        if self.settings.sasl_mechanism != "PLAIN" or not self.settings.sasl_username:
+            raise BrokerError(
+                "a SASL_PLAINTEXT local broker needs --sasl-mechanism PLAIN "
+                "and --sasl-username/--sasl-password"
+            )
+        user, password = self.settings.sasl_username, self.settings.sasl_password
+        jaas = (
+            "org.apache.kafka.common.security.plain.PlainLoginModule required "
+            f'username="{user}" password="{password}" user_{user}="{password}";'
+        )
+        return [
+            "sasl.enabled.mechanisms=PLAIN",
+            "sasl.mechanism.inter.broker.protocol=PLAIN",
+            f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
+        ]
 
 
 def _reap(pid: int) -> None:

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from kafka import KafkaProducer
+
+from pipeline import metrics
 
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # matches max.message.bytes in topics.toml
 
@@ -32,12 +35,19 @@ class WriteSpec:
     client_config: dict[str, Any]
     topic: str
     flush_timeout_s: float = 60.0
+    role: str = "sink"  # the topic's role in topics.toml, for metrics
 
     def producer(self) -> KafkaProducer:
+        bound_ms = int(self.flush_timeout_s * 1000)
         return reliable_producer(
             self.client_config,
             linger_ms=5,
-            delivery_timeout_ms=int(self.flush_timeout_s * 1000),
+            # Every wait is bounded by the flush timeout: metadata for a missing topic, a full
+            # buffer, and the retries (with back-off) of a record the broker refuses.
+            request_timeout_ms=min(30_000, bound_ms // 2),
+            delivery_timeout_ms=bound_ms,
+            max_block_ms=bound_ms,
+            retry_backoff_ms=200,
         )
 
 
@@ -45,7 +55,7 @@ class _ProduceFn(beam.DoFn):
     def __init__(self, spec: WriteSpec) -> None:
         self._spec = spec
         self._producer: KafkaProducer | None = None
-        self._pending: list[Any] = []
+        self._pending: list[tuple[Any, float | None]] = []
 
     def setup(self) -> None:
         self._producer = self._spec.producer()
@@ -53,16 +63,22 @@ class _ProduceFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._pending = []
 
-    def process(self, element: tuple[bytes | None, bytes]) -> None:
+    def process(
+        self, element: tuple[bytes | None, bytes], timestamp=beam.DoFn.TimestampParam
+    ) -> None:
         assert self._producer is not None
         key, value = element
-        self._pending.append(self._producer.send(self._spec.topic, key=key, value=value))
+        future = self._producer.send(self._spec.topic, key=key, value=value)
+        event_time = float(timestamp) if timestamp > MIN_TIMESTAMP else None
+        self._pending.append((future, event_time))
 
     def finish_bundle(self) -> None:
         assert self._producer is not None
-        self._producer.flush(timeout=self._spec.flush_timeout_s)
-        for future in self._pending:
+        with metrics.stage(f"write_{self._spec.role}"):
+            self._producer.flush(timeout=self._spec.flush_timeout_s)
+        for future, event_time in self._pending:
             future.get(timeout=self._spec.flush_timeout_s)  # raises what the broker said
+            metrics.written(self._spec.role, event_time)
         self._pending = []
 
     def teardown(self) -> None:

@@ -27,6 +27,7 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
+from pipeline import metrics
 from pipeline.model import Message
 
 _LOG = logging.getLogger(__name__)
@@ -174,6 +175,9 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             yield beam.window.TimestampedValue(_message(record), event_time)
         if claimed is not None:
             bundle_finalizer.register(partial(self._commit, tp, claimed + 1))
+            end = self._consumer.highwater(tp)
+            if end is not None:
+                metrics.lag(tp.topic, tp.partition, end - claimed - 1)
         else:
             _advance(watermark, Timestamp.now() - Duration.of(self._spec.idle_poll_s))
         if past_the_end:

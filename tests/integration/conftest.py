@@ -34,12 +34,14 @@ def settings(broker: LocalBroker) -> Settings:
         bootstrap_servers=broker.bootstrap,
         raw_topic=f"test.{run}.pages.raw",
         sink_topic=f"test.{run}.articles.enriched",
+        canonical_topic=f"test.{run}.articles.canonical",
         dlq_topic=f"test.{run}.pages.dlq",
         schemas_topic=f"test.{run}.schemas",
         group_id=f"test-{run}",
         until_caught_up=True,
         poll_timeout_ms=200,
         idle_poll_s=0.2,
+        metrics_port=0,
     )
     ensure_topics(s)
     return s
