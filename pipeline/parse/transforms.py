@@ -6,6 +6,7 @@ import logging
 
 import apache_beam as beam
 
+from pipeline import metrics
 from pipeline.errors import Rejected
 from pipeline.model import DeadLetter, Message, Page
 from pipeline.parse.decode import read_page
@@ -16,7 +17,7 @@ _LOG = logging.getLogger(__name__)
 
 
 def _dead(reason: str, detail: str, message: Message) -> beam.pvalue.TaggedOutput:
-    beam.metrics.Metrics.counter("dlq", reason).inc()
+    metrics.dead_letter(reason)
     return beam.pvalue.TaggedOutput(DEAD_LETTERS, DeadLetter(reason, detail, message))
 
 
@@ -27,8 +28,10 @@ class DecodePageFn(beam.DoFn):
         self._max_bytes = max_page_bytes
 
     def process(self, message: Message):
+        metrics.page_read()
         try:
-            page = read_page(message, self._max_bytes)
+            with metrics.stage("decode"):
+                page = read_page(message, self._max_bytes)
         except Rejected as exc:
             yield _dead(exc.reason, exc.detail, message)
             return
@@ -38,7 +41,6 @@ class DecodePageFn(beam.DoFn):
             )
             yield _dead("internal", f"{type(exc).__name__}: {exc}", message)
             return
-        beam.metrics.Metrics.counter("pages", "read").inc()
         yield page.page_id, (page, message)
 
 
@@ -48,7 +50,8 @@ class SplitPageFn(beam.DoFn):
     def process(self, element: tuple[Page, Message]):
         page, message = element
         try:
-            items = split_page(page)
+            with metrics.stage("parse"):
+                items = split_page(page)
         except Rejected as exc:
             yield _dead(exc.reason, exc.detail, message)
             return
