@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import resource
 import sys
 import time
 from collections.abc import Sequence
@@ -84,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--loop", type=int, default=1, help="deliver the pages N times")
     replay.add_argument("--rate", type=float, default=0.0, help="pages per second (0: unpaced)")
     replay.add_argument(
+        "--perturb",
+        action="store_true",
+        help="edit every delivery after the first as a wire re-delivers a story",
+    )
+    replay.add_argument(
         "--seeds",
         type=Path,
         dest="seeds_dir",
@@ -107,6 +114,22 @@ def _parser() -> argparse.ArgumentParser:
 
     classify = command("classify", _classify, "offline: parse and classify page files, JSON lines")
     classify.add_argument("files", nargs="+", type=Path)
+
+    evaluation = command(
+        "eval", _eval, "precision, recall and F1 of the classifier against a label file"
+    )
+    evaluation.add_argument("--labels", type=Path, required=True, help="labels (TSV)")
+    evaluation.add_argument("pages", nargs="+", type=Path, help="the labelled page files")
+
+    corpus = command(
+        "corpus", _corpus, "generate wire pages with known near-duplicate truth (truth.tsv)"
+    )
+    corpus.add_argument("--out", type=Path, required=True, help="folder to write the pages to")
+    corpus.add_argument("--pages", type=int, default=1000, help="how many pages")
+    corpus.add_argument("--seed", type=int, default=0, help="random seed (same seed, same pages)")
+    corpus.add_argument(
+        "--edit-rate", type=float, default=0.7, help="share of stories edited on re-delivery"
+    )
 
     command("demo", _demo, "set up a fresh local broker, replay the seeds, run, show the result")
     return parser
@@ -178,7 +201,12 @@ def _replay(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> 
     producer = reliable_producer(settings.kafka_client_config())
     try:
         sent = replay(
-            producer, settings.raw_topic, seed_files(settings.seeds_dir), args.loop, args.rate
+            producer,
+            settings.raw_topic,
+            seed_files(settings.seeds_dir),
+            args.loop,
+            args.rate,
+            args.perturb,
         )
     finally:
         producer.close()
@@ -191,7 +219,11 @@ def _run(settings: Settings, args: argparse.Namespace, extra: list[str]) -> int:
 
     started = time.monotonic()
     job.run(settings, extra, timeout_s=args.timeout)
-    print(f"pipeline finished in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"pipeline finished in {time.monotonic() - started:.1f}s, peak memory {peak_mb:.0f} MB",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -223,27 +255,17 @@ def _tail(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> in
 
 def _classify(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
     from pipeline.classify.classifier import Classifier
+    from pipeline.dedup.stories import StoryIndex
     from pipeline.encode.records import article_record, to_json
     from pipeline.errors import Rejected
-    from pipeline.model import Message
-    from pipeline.parse.decode import SOURCE_HEADER, read_page
-    from pipeline.parse.split import split_page
+    from pipeline.parse.files import read_items
 
-    classifier = Classifier.from_data()
+    classifier = Classifier.from_data(nlp_model=settings.nlp_model)
+    stories = StoryIndex()
     failed = 0
     for offset, path in enumerate(args.files):
-        raw = path.read_bytes()
-        message = Message(
-            "file",
-            0,
-            offset,
-            None,
-            raw,
-            int(path.stat().st_mtime * 1000),
-            ((SOURCE_HEADER, path.name.encode()),),
-        )
         try:
-            items = split_page(read_page(message, settings.max_page_bytes))
+            items = read_items(path, settings.max_page_bytes, offset)
         except Rejected as exc:
             failed += 1
             print(
@@ -252,11 +274,72 @@ def _classify(settings: Settings, args: argparse.Namespace, _extra: list[str]) -
             )
             continue
         now = int(time.time() * 1000)
-        for item in items:
-            record = article_record(classifier.classify_item(item), now)
+        for item in classifier.classify_items(items):
+            story = stories.assign(item.article_id, item.article, item.page.replayed_at_ms)
+            record = article_record(dataclasses.replace(item, story=story), now)
             record.pop("body")
             print(to_json(record))
     return 1 if failed else 0
+
+
+def _eval(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.classify import evaluate
+    from pipeline.classify.classifier import Classifier
+    from pipeline.parse.files import read_items
+    from pipeline.parse.page import parse_page
+
+    labels = evaluate.read_labels(args.labels)
+    pages = {path.name: path for path in args.pages}
+    missing = sorted({item.file for item in labels} - pages.keys())
+    if missing:
+        raise SystemExit(f"newswire eval: labelled pages not given: {', '.join(missing)}")
+    parsed = {
+        name: parse_page(read_items(path, settings.max_page_bytes)[0].page.text)
+        for name, path in pages.items()
+    }
+    articles = [evaluate.find_article(item, parsed[item.file]) for item in labels]
+    classifier = Classifier.from_data(nlp_model=settings.nlp_model)
+    started = time.monotonic()
+    results = classifier.classify_many(articles)
+    elapsed = time.monotonic() - started
+    print(
+        f"{len(labels)} labelled items from {len(parsed)} pages, nlp model"
+        f" {classifier.nlp_model}, classified in {elapsed:.2f}s"
+    )
+    for task in evaluate.TASKS:
+        report = evaluate.score(
+            (item.gold(task), getattr(result, task))
+            for item, result in zip(labels, results, strict=True)
+        )
+        print(evaluate.format_report(task, report))
+        if getattr(args, "verbose", False):
+            for item, result in zip(labels, results, strict=True):
+                if set(getattr(result, task)) != item.gold(task):
+                    print(
+                        f"    {item.file} {item.title[:50] or '(main)'}: want"
+                        f" {sorted(item.gold(task))}, got {list(getattr(result, task))}"
+                    )
+    return 0
+
+
+def _corpus(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline import corpus
+    from pipeline.source.replay import seed_files
+
+    seeds = {path.name: path.read_text("utf-8") for path in seed_files(settings.seeds_dir)}
+    pages = corpus.generate(seeds, args.pages, seed=args.seed, edit_rate=args.edit_rate)
+    written = corpus.write(args.out, _progress(pages, args.pages, "pages"))
+    print(f"wrote {written} pages and truth.tsv to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _progress(items, total: int, what: str):
+    from pipeline.progress import Progress
+
+    progress = Progress(total, what)
+    for item in items:
+        yield item
+        progress.step()
 
 
 def _demo(settings: Settings, _args: argparse.Namespace, _extra: list[str]) -> int:

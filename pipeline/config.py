@@ -34,6 +34,9 @@ class Settings:
     # Topics.
     raw_topic: str = _setting("newswire.pages.raw", "topic of raw pages (the replayer writes it)")
     sink_topic: str = _setting("newswire.articles.enriched", "topic of enriched Avro records")
+    canonical_topic: str = _setting(
+        "newswire.articles.canonical", "the first record of each story only (no updates)"
+    )
     dlq_topic: str = _setting("newswire.pages.dlq", "dead-letter topic for pages that fail")
     schemas_topic: str = _setting(
         "newswire.schemas", "compacted topic of Avro schemas by fingerprint"
@@ -53,7 +56,19 @@ class Settings:
     dedup_ttl_s: float = _setting(
         7 * 24 * 3600.0, "event time after which a page or article id is forgotten by dedup"
     )
+    sink_timeout_s: float = _setting(
+        60.0, "a write to the sink that is not acknowledged within this fails its bundle"
+    )
+    warm_start: bool = _setting(
+        True, "at start, skip ids already on the sink and rejoin its stories (restarts)"
+    )
     max_page_bytes: int = _setting(1_048_576, "pages larger than this go to the dead-letter topic")
+    nlp_model: str = _setting(
+        "fr_core_news_sm", "spaCy pipeline for lemmas and entities, or none (vocabulary only)"
+    )
+    metrics_port: int = _setting(
+        9464, "serve Prometheus metrics on this port at /metrics while running (0: off)"
+    )
     prism_location: str = _setting("", "Prism binary for a streaming DirectRunner (make prism)")
 
     # The local broker (newswire broker up|down|status).

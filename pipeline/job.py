@@ -7,19 +7,25 @@ wires them and chooses the runner.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.runner import PipelineState
 
+from pipeline import metrics
 from pipeline.classify.transforms import ClassifyFn
 from pipeline.config import Settings
-from pipeline.dedup.transforms import FirstSeenFn
+from pipeline.dedup.stories import StorySettings
+from pipeline.dedup.transforms import AssignStories, FirstSeenFn
 from pipeline.encode.encoder import SCHEMAS_DIR
-from pipeline.encode.transforms import EncodeDeadLetterFn, EncodeItemFn
+from pipeline.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
 from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
 from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
 from pipeline.sink.schemas_topic import publish_schemas
+from pipeline.sink.warm_start import NOTHING, Written, read_written
 from pipeline.source.kafka_read import ReadFromKafka, ReadSpec
 from pipeline.topics import check_topics, ensure_topics
 
@@ -27,12 +33,20 @@ _LOG = logging.getLogger(__name__)
 
 
 class EnrichPages(beam.PTransform):
-    """Messages -> (articles, dead_letters), both as Kafka (key, value) byte pairs."""
+    """Messages -> (articles, canonical articles, dead letters) as Kafka (key, value) pairs."""
 
-    def __init__(self, max_page_bytes: int, dedup_ttl_s: float) -> None:
+    def __init__(
+        self,
+        max_page_bytes: int,
+        dedup_ttl_s: float,
+        nlp_model: str,
+        written: Written = NOTHING,
+    ) -> None:
         super().__init__()
         self._max_page_bytes = max_page_bytes
         self._ttl_s = dedup_ttl_s
+        self._nlp_model = nlp_model
+        self._written = written
 
     def expand(self, messages: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         decoded = messages | "Decode" >> beam.ParDo(
@@ -45,19 +59,20 @@ class EnrichPages(beam.PTransform):
         )
         articles = (
             parsed.items
-            | "FirstArticle" >> beam.ParDo(FirstSeenFn("article", self._ttl_s))
-            | "Classify" >> beam.ParDo(ClassifyFn())
-            | "Encode" >> beam.ParDo(EncodeItemFn())
+            | "FirstArticle" >> beam.ParDo(FirstSeenFn("article", self._ttl_s, self._written.ids))
+            | "Stories" >> AssignStories(StorySettings(), self._ttl_s, self._written.stories)
+            | "Classify" >> beam.ParDo(ClassifyFn(self._nlp_model))
+            | "Encode" >> beam.ParDo(EncodeItemFn()).with_outputs(CANONICAL, main="all")
         )
         dead_letters = (
             (decoded[DEAD_LETTERS], parsed[DEAD_LETTERS])
             | "AllDeadLetters" >> beam.Flatten()
             | "EncodeDeadLetters" >> beam.ParDo(EncodeDeadLetterFn())
         )
-        return articles, dead_letters
+        return articles.all, articles[CANONICAL], dead_letters
 
 
-def build(p: beam.Pipeline, settings: Settings) -> None:
+def build(p: beam.Pipeline, settings: Settings, written: Written | None = None) -> None:
     client = settings.kafka_client_config()
     read = ReadSpec(
         client_config=client,
@@ -68,13 +83,27 @@ def build(p: beam.Pipeline, settings: Settings) -> None:
         max_poll_records=settings.max_poll_records,
         idle_poll_s=settings.idle_poll_s,
     )
-    articles, dead_letters = (
+    articles, canonical, dead_letters = (
         p
         | "ReadPages" >> ReadFromKafka(read)
-        | "Enrich" >> EnrichPages(settings.max_page_bytes, settings.dedup_ttl_s)
+        | "Enrich"
+        >> EnrichPages(
+            settings.max_page_bytes,
+            settings.dedup_ttl_s,
+            settings.nlp_model,
+            written or NOTHING,
+        )
     )
-    articles | "WriteArticles" >> WriteToKafka(WriteSpec(client, settings.sink_topic))
-    dead_letters | "WriteDeadLetters" >> WriteToKafka(WriteSpec(client, settings.dlq_topic))
+    timeout = settings.sink_timeout_s
+    articles | "WriteArticles" >> WriteToKafka(
+        WriteSpec(client, settings.sink_topic, timeout, "sink")
+    )
+    canonical | "WriteCanonical" >> WriteToKafka(
+        WriteSpec(client, settings.canonical_topic, timeout, "canonical")
+    )
+    dead_letters | "WriteDeadLetters" >> WriteToKafka(
+        WriteSpec(client, settings.dlq_topic, timeout, "dlq")
+    )
 
 
 def pipeline_options(settings: Settings, extra: list[str] | None = None) -> PipelineOptions:
@@ -104,8 +133,9 @@ def prism_binary(settings: Settings) -> Path | None:
     return default if default.exists() else None
 
 
-def prepare(settings: Settings) -> None:
-    """Start-up: the topics exist as topics.toml says, and consumers can resolve every schema."""
+def prepare(settings: Settings) -> Written:
+    """Start-up: the topics exist as topics.toml says, consumers can resolve every schema, and
+    what the sink already holds is known (warm start)."""
     created = ensure_topics(settings)
     if created:
         _LOG.info("created topics %s", ", ".join(created))
@@ -113,19 +143,40 @@ def prepare(settings: Settings) -> None:
     for problem in problems:
         _LOG.warning("topic differs from topics.toml: %s", problem)
     publish_schemas(settings.kafka_client_config(), settings.schemas_topic, SCHEMAS_DIR)
+    if not settings.warm_start:
+        return NOTHING
+    written = read_written(
+        settings.kafka_client_config(), settings.sink_topic, settings.canonical_topic
+    )
+    _LOG.info(
+        "warm start: %d ids and %d stories on the sink", len(written.ids), len(written.stories)
+    )
+    return written
 
 
-def run(settings: Settings, extra_args: list[str] | None = None, timeout_s: float = 0.0) -> None:
-    """Run to the end (a batch), or a streaming job until stopped or `timeout_s` has passed."""
+def run(
+    settings: Settings,
+    extra_args: list[str] | None = None,
+    timeout_s: float = 0.0,
+    stop: Callable[[], bool] | None = None,
+) -> None:
+    """Run to the end (a batch), or a streaming job until stopped: by `timeout_s`, or when
+    `stop()` says so (checked every second)."""
     options = pipeline_options(settings, extra_args)
-    prepare(settings)
+    if settings.metrics_port:
+        metrics.serve(settings.metrics_port)
+    written = prepare(settings)
     p = beam.Pipeline(options=options)
-    build(p, settings)
+    build(p, settings, written)
     result = p.run()
-    if timeout_s > 0:
-        result.wait_until_finish(duration=int(timeout_s * 1000))
-        if not beam.runners.runner.PipelineState.is_terminal(result.state):
-            _LOG.info("stopping the job after %.0fs", timeout_s)
-            result.cancel()
-    else:
+    if timeout_s <= 0 and stop is None:
         result.wait_until_finish()
+        return
+    deadline = time.monotonic() + timeout_s if timeout_s > 0 else float("inf")
+    while not PipelineState.is_terminal(result.state):
+        if time.monotonic() >= deadline or (stop is not None and stop()):
+            _LOG.info("stopping the job")
+            result.cancel()
+            return
+        time.sleep(1)
+    result.wait_until_finish()  # finished by itself: raises if it failed
