@@ -8,7 +8,7 @@ CACHE ?= $(or $(NEWSWIRE_CACHE_DIR),$(HOME)/.cache/newswire)
 PRISM := $(CACHE)/bin/prism
 BEAM_VERSION := 2.77.0
 
-.PHONY: run test venv prism lint unit integration broker-up broker-down clean
+.PHONY: run test bench venv prism lint unit integration broker-up broker-down clean
 
 run: venv ## set up, replay the seeds through the pipeline on a local broker, show the result
 	$(NEWSWIRE) demo
@@ -16,6 +16,9 @@ run: venv ## set up, replay the seeds through the pipeline on a local broker, sh
 test: venv prism lint ## schema check, unit tests, integration tests on a real broker (and Prism)
 	$(NEWSWIRE) schemas check
 	NEWSWIRE_PRISM_LOCATION=$(PRISM) $(BIN)/pytest
+
+bench: venv ## throughput, latency, memory, near-duplicate quality -> bench/results.{md,json}
+	$(BIN)/python -m bench.run
 
 venv: $(VENV)/.installed
 
@@ -36,8 +39,8 @@ $(PRISM):
 	GOBIN=$(CACHE)/bin go install github.com/apache/beam/sdks/v2/go/cmd/prism@v$(BEAM_VERSION)
 
 lint: venv
-	$(BIN)/ruff check pipeline tests docs
-	$(BIN)/ruff format --check pipeline tests docs
+	$(BIN)/ruff check pipeline tests docs bench
+	$(BIN)/ruff format --check pipeline tests docs bench
 
 unit: venv
 	$(BIN)/pytest tests/unit

@@ -1,0 +1,204 @@
+"""`make bench`: throughput, latency and memory of the pipeline against its NLP limit.
+
+Writes bench/results.json (for tools) and bench/results.md (for people). Run from the project
+root (`make bench`); it starts its own broker on NEWSWIRE_BENCH_BROKER_PORT (19192).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apache_beam.coders import PickleCoder, StrUtf8Coder
+
+from bench import e2e
+from pipeline import corpus
+from pipeline.classify.classifier import Classifier
+from pipeline.dedup.keys import article_id
+from pipeline.dedup.stories import Bucket, StoryIndex, StorySettings, duplicate_pairs
+from pipeline.model import Article, Kind
+from pipeline.parse.page import parse_page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pages(count: int, seed: int) -> list[str]:
+    seeds = {p.name: p.read_text("utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))}
+    return [page.text for page in corpus.generate(seeds, count, seed=seed)]
+
+
+def classify_rate(model: str, pages: list[str]) -> float:
+    """Pages per second: parse, then classify the article and its teasers, one process."""
+    classifier = Classifier.from_data(nlp_model=model)
+    classifier.classify(parse_page(pages[0]).article)  # warm up
+    started = time.perf_counter()
+    for text in pages:
+        parsed = parse_page(text)
+        classifier.classify_many([parsed.article, *parsed.teasers])
+    return len(pages) / (time.perf_counter() - started)
+
+
+def story_quality(pages: int, seed: int) -> dict[str, float]:
+    seeds = {p.name: p.read_text("utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))}
+    items = []
+    for page in corpus.generate(seeds, pages, seed=seed):
+        parsed = parse_page(page.text)
+        arts = [parsed.article, *parsed.teasers]
+        items += [(a, label) for a, (_, label) in zip(arts, page.truth, strict=True)]
+    index = StoryIndex()
+    started = time.perf_counter()
+    predicted = [index.assign(article_id(a), a, n).story_id for n, (a, _) in enumerate(items)]
+    elapsed = time.perf_counter() - started
+    truth = duplicate_pairs([label for _, label in items])
+    found = duplicate_pairs(predicted)
+    return {
+        "items": len(items),
+        "stories": len({label for _, label in items}),
+        "pair_precision": round(len(truth & found) / len(found), 4),
+        "pair_recall": round(len(truth & found) / len(truth), 4),
+        "story_ms_per_item": round(1000 * elapsed / len(items), 3),
+    }
+
+
+def state_per_100k_stories(stories: int = 100_000) -> dict[str, float]:
+    """Keyed state a story costs in the pipeline, as the runner stores it (key + coded value),
+    and the offline index's resident memory for `stories` distinct stories."""
+    settings = StorySettings()
+    key_coder, value_coder = StrUtf8Coder(), PickleCoder()
+    # StoriesFn logs one (band key, bucket) entry a band; FirstSeenFn keeps id -> True.
+    entry = ("41:" + "0" * 16, Bucket("s-a-" + "0" * 20, 1_700_000_000_000))
+    per_bucket = len(value_coder.encode(entry))
+    first_seen = len(key_coder.encode("a-" + "0" * 20)) + 1
+    per_story = settings.bands * per_bucket + first_seen
+    rng = random.Random(0)
+    vocabulary = [f"mot{i}" for i in range(20_000)]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    index = StoryIndex(settings)
+    started = time.perf_counter()
+    for n in range(stories):
+        text = " ".join(rng.choices(vocabulary, k=40))
+        index.assign(f"a-{n:020d}", Article(Kind.TEASER, text[:60], text), n)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "state_bytes_per_story": per_story,
+        "state_mb_per_100k_stories": round(per_story * 100_000 / 1e6, 1),
+        "offline_index_rss_mb_per_100k_stories": round(
+            (after - before) / 1024 * 100_000 / stories, 1
+        ),
+        "offline_index_buckets": len(index),
+        "story_assign_ms": round(1000 * elapsed / stories, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=20_000, help="corpus pages, end to end")
+    parser.add_argument("--nlp-pages", type=int, default=60, help="pages run with spaCy")
+    parser.add_argument("--rate", type=float, default=20.0, help="pages/s for the latency run")
+    parser.add_argument("--latency-s", type=float, default=30.0, help="length of that run")
+    parser.add_argument("--stories", type=int, default=100_000)
+    args = parser.parse_args()
+    started = time.monotonic()
+    pages = _pages(args.pages, seed=11)
+    _say(f"generated {len(pages)} pages")
+    broker = e2e.start_broker()
+    try:
+        none = _compare("none", pages)
+        model = _compare("fr_core_news_sm", pages[: args.nlp_pages])
+        count = int(args.rate * args.latency_s)
+        latency = e2e.latency_streaming(e2e.bench_settings("none"), pages[:count], args.rate)
+        _say(f"latency at {args.rate} pages/s: {latency}")
+    finally:
+        broker.down()
+    results = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        # The default configuration (spaCy fr_core_news_sm), on --nlp-pages pages.
+        "e2e_direct_pages_per_s": model["e2e_pages_per_s"],
+        "e2e_flink_pages_per_s": None,  # no Flink job server can be had here (issue 5)
+        "nlp_limit_pages_per_s": model["limit_pages_per_s"],
+        "plain_loop_pages_per_s": model["plain_loop_pages_per_s"],
+        "p50_latency_s_direct": latency["p50_s"],
+        "p99_latency_s_direct": latency["p99_s"],
+        "peak_rss_mb": max(none["peak_rss_mb"], model["peak_rss_mb"]),
+        "with_model": model,
+        "without_model": none,
+        "latency_direct_streaming": latency,
+        "stories": story_quality(1000, seed=7),
+        "story_state": state_per_100k_stories(args.stories),
+        "bench_seconds": None,
+    }
+    results["bench_seconds"] = round(time.monotonic() - started)
+    out = Path(__file__).resolve().parent
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(_markdown(results))
+    print(_markdown(results))
+
+
+def _compare(model: str, pages: list[str]) -> dict[str, float]:
+    """The pipeline, the classification alone and a plain loop, on the same pages."""
+    startup_s, _ = e2e.run_pipeline_empty(e2e.bench_settings(model))
+    _say(f"[{model}] an empty batch job takes {startup_s:.1f}s (start-up)")
+    limit = classify_rate(model, pages)
+    _say(f"[{model}] classification alone: {limit:.2f} pages/s")
+    run = e2e.e2e_batch(e2e.bench_settings(model), pages)
+    net = max(run["seconds"] - startup_s, 0.1)
+    _say(f"[{model}] pipeline: {run}")
+    plain = e2e.plain_loop(e2e.bench_settings(model), pages)
+    _say(f"[{model}] plain loop: {plain}")
+    return {
+        "pages": len(pages),
+        "limit_pages_per_s": round(limit, 2),
+        "e2e_seconds": run["seconds"],
+        "startup_seconds": round(startup_s, 1),
+        "e2e_pages_per_s": round(len(pages) / net, 2),
+        "e2e_pages_per_s_with_startup": round(len(pages) / run["seconds"], 2),
+        "plain_loop_pages_per_s": round(len(pages) / plain["seconds"], 2),
+        "e2e_over_limit": round(len(pages) / net / limit, 2),
+        "peak_rss_mb": run["peak_rss_mb"],
+    }
+
+
+def _markdown(r: dict) -> str:
+    def table(title: str, rows: dict) -> list[str]:
+        lines = [f"### {title}", "", "| what | value |", "| --- | --- |"]
+        lines += [f"| {k} | {v} |" for k, v in rows.items()]
+        return [*lines, ""]
+
+    head = {k: v for k, v in r.items() if not isinstance(v, dict)}
+    lines = [
+        "# Benchmark results",
+        "",
+        f"{r['date']}, {r['cpu_count']} CPUs ({r['machine']}), Python {r['python']}; written by"
+        " `make bench` (bench/run.py). Throughput is pages per second; `e2e` runs the Beam",
+        "pipeline (DirectRunner, batch) through the local Kafka broker, net of the start-up of",
+        "an empty job; the limit is the same parse and classification in one process, no Kafka",
+        "or Beam; the plain loop is kafka-python consume, classify, produce, commit.",
+        "",
+    ]
+    lines += table("Summary (keys of results.json)", head)
+    lines += table("With the spaCy model (the default)", r["with_model"])
+    lines += table("Without a model (--nlp-model none)", r["without_model"])
+    lines += table("Latency, streaming on Prism", r["latency_direct_streaming"])
+    lines += table("Near-duplicates on the generated corpus", r["stories"])
+    lines += table("Story state", r["story_state"])
+    return "\n".join(lines)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
