@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,11 +23,12 @@ from pipeline.dedup.stories import StorySettings
 from pipeline.dedup.transforms import AssignStories, FirstSeenFn
 from pipeline.encode.encoder import SCHEMAS_DIR
 from pipeline.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
+from pipeline.ledger import forget
 from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
 from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
 from pipeline.sink.schemas_topic import publish_schemas
 from pipeline.sink.warm_start import NOTHING, Written, read_written
-from pipeline.source.kafka_read import ReadFromKafka, ReadSpec
+from pipeline.source.kafka_read import Committer, ReadFromKafka, ReadSpec
 from pipeline.topics import check_topics, ensure_topics
 
 _LOG = logging.getLogger(__name__)
@@ -41,12 +43,14 @@ class EnrichPages(beam.PTransform):
         dedup_ttl_s: float,
         nlp_model: str,
         written: Written = NOTHING,
+        run_id: str = "",
     ) -> None:
         super().__init__()
         self._max_page_bytes = max_page_bytes
         self._ttl_s = dedup_ttl_s
         self._nlp_model = nlp_model
         self._written = written
+        self._run_id = run_id  # the ledger the stages report forks and drops to
 
     def expand(self, messages: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         decoded = messages | "Decode" >> beam.ParDo(
@@ -54,15 +58,17 @@ class EnrichPages(beam.PTransform):
         ).with_outputs(DEAD_LETTERS, main="pages")
         parsed = (
             decoded.pages
-            | "FirstPage" >> beam.ParDo(FirstSeenFn("page", self._ttl_s))
-            | "Split" >> beam.ParDo(SplitPageFn()).with_outputs(DEAD_LETTERS, main="items")
+            | "FirstPage" >> beam.ParDo(FirstSeenFn("page", self._ttl_s, run_id=self._run_id))
+            | "Split"
+            >> beam.ParDo(SplitPageFn(self._run_id)).with_outputs(DEAD_LETTERS, main="items")
         )
         articles = (
             parsed.items
-            | "FirstArticle" >> beam.ParDo(FirstSeenFn("article", self._ttl_s, self._written.ids))
+            | "FirstArticle"
+            >> beam.ParDo(FirstSeenFn("article", self._ttl_s, self._written.ids, self._run_id))
             | "Stories" >> AssignStories(StorySettings(), self._ttl_s, self._written.stories)
             | "Classify" >> beam.ParDo(ClassifyFn(self._nlp_model))
-            | "Encode" >> beam.ParDo(EncodeItemFn()).with_outputs(CANONICAL, main="all")
+            | "Encode" >> beam.ParDo(EncodeItemFn(self._run_id)).with_outputs(CANONICAL, main="all")
         )
         dead_letters = (
             (decoded[DEAD_LETTERS], parsed[DEAD_LETTERS])
@@ -72,38 +78,42 @@ class EnrichPages(beam.PTransform):
         return articles.all, articles[CANONICAL], dead_letters
 
 
-def build(p: beam.Pipeline, settings: Settings, written: Written | None = None) -> None:
-    client = settings.kafka_client_config()
-    read = ReadSpec(
-        client_config=client,
+def read_spec(settings: Settings, run_id: str = "") -> ReadSpec:
+    return ReadSpec(
+        client_config=settings.kafka_client_config(),
         topic=settings.raw_topic,
         group_id=settings.group_id,
         until_caught_up=settings.until_caught_up,
         poll_timeout_ms=settings.poll_timeout_ms,
         max_poll_records=settings.max_poll_records,
         idle_poll_s=settings.idle_poll_s,
+        run_id=run_id,
     )
+
+
+def build(
+    p: beam.Pipeline, settings: Settings, written: Written | None = None, run_id: str = ""
+) -> None:
+    client = settings.kafka_client_config()
     articles, canonical, dead_letters = (
         p
-        | "ReadPages" >> ReadFromKafka(read)
+        | "ReadPages" >> ReadFromKafka(read_spec(settings, run_id))
         | "Enrich"
         >> EnrichPages(
             settings.max_page_bytes,
             settings.dedup_ttl_s,
             settings.nlp_model,
             written or NOTHING,
+            run_id,
         )
     )
     timeout = settings.sink_timeout_s
-    articles | "WriteArticles" >> WriteToKafka(
-        WriteSpec(client, settings.sink_topic, timeout, "sink")
-    )
-    canonical | "WriteCanonical" >> WriteToKafka(
-        WriteSpec(client, settings.canonical_topic, timeout, "canonical")
-    )
-    dead_letters | "WriteDeadLetters" >> WriteToKafka(
-        WriteSpec(client, settings.dlq_topic, timeout, "dlq")
-    )
+    for records, name, topic, role in (
+        (articles, "WriteArticles", settings.sink_topic, "sink"),
+        (canonical, "WriteCanonical", settings.canonical_topic, "canonical"),
+        (dead_letters, "WriteDeadLetters", settings.dlq_topic, "dlq"),
+    ):
+        records | name >> WriteToKafka(WriteSpec(client, topic, timeout, role, run_id))
 
 
 def pipeline_options(settings: Settings, extra: list[str] | None = None) -> PipelineOptions:
@@ -166,9 +176,22 @@ def run(
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
     written = prepare(settings)
+    run_id = uuid.uuid4().hex
     p = beam.Pipeline(options=options)
-    build(p, settings, written)
-    result = p.run()
+    build(p, settings, written, run_id)
+    committer = Committer(read_spec(settings, run_id))
+    try:
+        result = p.run()
+        _wait(result, timeout_s, stop)
+    finally:
+        # The last acknowledgements arrive after the source's last poll (a batch reads
+        # everything first); commit them, and no more than them, however the run ended.
+        committer.commit()
+        committer.close()
+        forget(run_id)
+
+
+def _wait(result, timeout_s: float, stop: Callable[[], bool] | None) -> None:
     if timeout_s <= 0 and stop is None:
         result.wait_until_finish()
         return

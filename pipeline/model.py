@@ -23,6 +23,11 @@ class Message:
     timestamp_ms: int
     headers: tuple[tuple[str, bytes], ...] = ()
 
+    @property
+    def origin(self) -> str:
+        """Where the record came from, in the one spelling pages, records and the ledger use."""
+        return f"{self.topic}/{self.partition}@{self.offset}"
+
     def header(self, name: str) -> bytes | None:
         for key, value in self.headers:
             if key == name:
@@ -130,3 +135,12 @@ class DeadLetter:
     reason: str
     detail: str
     message: Message
+
+
+@dataclass(frozen=True)
+class Record:
+    """An encoded Kafka record on its way to a topic, with the source offset it derives from."""
+
+    key: bytes | None
+    value: bytes
+    origin: str

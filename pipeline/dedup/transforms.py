@@ -23,6 +23,7 @@ from apache_beam.utils.timestamp import Duration, Timestamp
 
 from pipeline import metrics
 from pipeline.dedup.stories import StoryIndex, StorySettings
+from pipeline.ledger import ledger, origin_of
 from pipeline.sink.warm_start import KnownStory
 
 
@@ -31,10 +32,13 @@ class FirstSeenFn(beam.DoFn):
     SEEN = ReadModifyWriteStateSpec("seen", BooleanCoder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
-    def __init__(self, what: str, ttl_s: float, known: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, what: str, ttl_s: float, known: frozenset[str] = frozenset(), run_id: str = ""
+    ) -> None:
         self._what = what
         self._ttl = Duration.of(ttl_s)
         self._known = known  # ids already on the sink before this job started
+        self._run_id = run_id
 
     def process(
         self,
@@ -47,6 +51,8 @@ class FirstSeenFn(beam.DoFn):
         if key in self._known or seen.read():
             article = getattr(value, "article", None)  # an Item: count by article or teaser
             metrics.duplicate_dropped(article.kind.value if article else self._what)
+            if self._run_id:
+                ledger(self._run_id).fork(origin_of(value), 0)
             return
         seen.write(True)
         expiry.set(timestamp + self._ttl)

@@ -6,7 +6,8 @@ import apache_beam as beam
 
 from pipeline import metrics
 from pipeline.encode.encoder import Encoder
-from pipeline.model import DeadLetter, Item
+from pipeline.ledger import ledger
+from pipeline.model import DeadLetter, Item, Record
 
 CANONICAL = "canonical"
 
@@ -14,17 +15,22 @@ CANONICAL = "canonical"
 class EncodeItemFn(beam.DoFn):
     """Every record on the main output; a story's canonical record on `canonical` as well."""
 
+    def __init__(self, run_id: str = "") -> None:
+        self._run_id = run_id
+
     def setup(self) -> None:
         self._encoder = Encoder()
 
     def process(self, item: Item):
         with metrics.stage("encode"):
-            encoded = self._encoder.encode_item(item)
+            record = Record(*self._encoder.encode_item(item), item.page.origin)
         labels = item.classification
         metrics.emitted(item.article.kind.value, labels.partner_countries, labels.themes)
-        yield encoded
-        if item.story is None or item.story.canonical:
-            yield beam.pvalue.TaggedOutput(CANONICAL, encoded)
+        canonical = item.story is None or item.story.canonical
+        ledger(self._run_id).fork(record.origin, 2 if canonical else 1)
+        yield record
+        if canonical:
+            yield beam.pvalue.TaggedOutput(CANONICAL, record)
 
 
 class EncodeDeadLetterFn(beam.DoFn):
@@ -32,4 +38,4 @@ class EncodeDeadLetterFn(beam.DoFn):
         self._encoder = Encoder()
 
     def process(self, dead: DeadLetter):
-        yield self._encoder.encode_dead_letter(dead)
+        yield Record(*self._encoder.encode_dead_letter(dead), dead.message.origin)

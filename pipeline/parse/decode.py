@@ -55,7 +55,7 @@ def read_page(message: Message, max_bytes: int) -> Page:
         source=source.decode("utf-8", "replace") if source else "",
         text=text,
         replayed_at_ms=_int_or(replayed_at, message.timestamp_ms),
-        origin=f"{message.topic}/{message.partition}@{message.offset}",
+        origin=message.origin,
     )
 
 

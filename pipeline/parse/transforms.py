@@ -8,6 +8,7 @@ import apache_beam as beam
 
 from pipeline import metrics
 from pipeline.errors import Rejected
+from pipeline.ledger import ledger
 from pipeline.model import DeadLetter, Message, Page
 from pipeline.parse.decode import read_page
 from pipeline.parse.split import split_page
@@ -47,8 +48,16 @@ class DecodePageFn(beam.DoFn):
 class SplitPageFn(beam.DoFn):
     """(Page, Message) -> Items keyed by article id."""
 
+    def __init__(self, run_id: str = "") -> None:
+        self._run_id = run_id
+
     def process(self, element: tuple[Page, Message]):
         page, message = element
+        items = list(self._split(page, message))
+        ledger(self._run_id).fork(page.origin, len(items))
+        yield from items
+
+    def _split(self, page: Page, message: Message):
         try:
             with metrics.stage("parse"):
                 items = split_page(page)

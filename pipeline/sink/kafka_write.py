@@ -1,8 +1,9 @@
 """Write (key, value) byte pairs to a Kafka topic with kafka-python.
 
 A bundle finishes only when the broker has acknowledged every record in it (acks=all, with
-idempotence), so a failure fails the bundle and the runner retries it: the source's offsets,
-committed after the bundle, never run ahead of what is on the topic.
+idempotence), so a failure fails the bundle and the runner retries it. Each acknowledged
+record is reported to the run's ledger, from which the source commits its offsets: they never
+run ahead of what is on the topic.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from kafka import KafkaProducer
 
 from pipeline import metrics
+from pipeline.ledger import ledger
+from pipeline.model import Record
 
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # matches max.message.bytes in topics.toml
 
@@ -36,6 +39,7 @@ class WriteSpec:
     topic: str
     flush_timeout_s: float = 60.0
     role: str = "sink"  # the topic's role in topics.toml, for metrics
+    run_id: str = ""  # whose ledger hears of each acknowledged record
 
     def producer(self) -> KafkaProducer:
         bound_ms = int(self.flush_timeout_s * 1000)
@@ -55,7 +59,7 @@ class _ProduceFn(beam.DoFn):
     def __init__(self, spec: WriteSpec) -> None:
         self._spec = spec
         self._producer: KafkaProducer | None = None
-        self._pending: list[tuple[Any, float | None]] = []
+        self._pending: list[tuple[Any, float | None, str]] = []
 
     def setup(self) -> None:
         self._producer = self._spec.producer()
@@ -63,22 +67,21 @@ class _ProduceFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._pending = []
 
-    def process(
-        self, element: tuple[bytes | None, bytes], timestamp=beam.DoFn.TimestampParam
-    ) -> None:
+    def process(self, record: Record, timestamp=beam.DoFn.TimestampParam) -> None:
         assert self._producer is not None
-        key, value = element
-        future = self._producer.send(self._spec.topic, key=key, value=value)
+        future = self._producer.send(self._spec.topic, key=record.key, value=record.value)
         event_time = float(timestamp) if timestamp > MIN_TIMESTAMP else None
-        self._pending.append((future, event_time))
+        self._pending.append((future, event_time, record.origin))
 
     def finish_bundle(self) -> None:
         assert self._producer is not None
         with metrics.stage(f"write_{self._spec.role}"):
             self._producer.flush(timeout=self._spec.flush_timeout_s)
-        for future, event_time in self._pending:
+        acknowledged = ledger(self._spec.run_id)
+        for future, event_time, origin in self._pending:
             future.get(timeout=self._spec.flush_timeout_s)  # raises what the broker said
             metrics.written(self._spec.role, event_time)
+            acknowledged.done(origin)
         self._pending = []
 
     def teardown(self) -> None:

@@ -6,8 +6,8 @@ service and Docker; this one runs in the Python worker on every runner.
 Each partition is one element whose restriction is an offset range. `until_caught_up` bounds the
 range by the partition's end offset when the job starts, so the read finishes (a batch job);
 otherwise the range is open and a caught-up partition defers itself (a streaming job, which on
-the DirectRunner needs Prism). Offsets are committed to the consumer group only in a bundle
-finalizer, after the runner has durably committed the bundle's output.
+the DirectRunner needs Prism). Offsets are committed to the consumer group only once every
+record derived from them is on its topic (see pipeline/ledger.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import logging
 import sys
 import threading
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import apache_beam as beam
@@ -28,6 +27,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from pipeline import metrics
+from pipeline.ledger import ledger
 from pipeline.model import Message
 
 _LOG = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class ReadSpec:
     poll_timeout_ms: int = 500
     max_poll_records: int = 500
     idle_poll_s: float = 1.0
+    run_id: str = ""  # the ledger this run's stages report to
 
     def consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
@@ -66,6 +67,48 @@ def list_partitions(spec: ReadSpec) -> list[tuple[str, int]]:
             f"topic {spec.topic!r} does not exist on {spec.client_config['bootstrap_servers']}"
         )
     return [(spec.topic, p) for p in sorted(partitions)]
+
+
+class Committer:
+    """Commits the run's progress from its ledger to the consumer group, never backwards.
+
+    A failed commit is logged, not raised: nothing is lost, the next commit supersedes it, and
+    a restart before then re-reads records that dedup absorbs.
+    """
+
+    def __init__(self, spec: ReadSpec) -> None:
+        self._spec = spec
+        self._consumer: KafkaConsumer | None = None
+        self._committed: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def commit(self) -> dict[int, int]:
+        """Commit what the ledger allows; returns the offsets committed now."""
+        with self._lock:
+            progress = ledger(self._spec.run_id).committable()
+            ahead = {p: o for p, o in progress.items() if o > self._committed.get(p, -1)}
+            if not ahead:
+                return {}
+            try:
+                if self._consumer is None:
+                    self._consumer = self._spec.consumer()
+                self._consumer.commit(
+                    {
+                        TopicPartition(self._spec.topic, p): OffsetAndMetadata(o, "", -1)
+                        for p, o in ahead.items()
+                    }
+                )
+            except Exception:
+                _LOG.warning("offset commit failed at %s", ahead, exc_info=True)
+                return {}
+            self._committed.update(ahead)
+            return ahead
+
+    def close(self) -> None:
+        with self._lock:
+            if self._consumer is not None:
+                self._consumer.close()
+                self._consumer = None
 
 
 class _PartitionWatermark(WatermarkEstimatorProvider):
@@ -135,27 +178,17 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
 
     def setup(self) -> None:
         self._consumer = self._spec.consumer()
-        self._committer: KafkaConsumer | None = None
-        self._commit_lock = threading.Lock()
+        self._committer = Committer(self._spec)
+        self._ledger = ledger(self._spec.run_id)
 
     def teardown(self) -> None:
-        for client in (self._consumer, self._committer):
-            if client is not None:
-                client.close()
+        self._committer.close()
+        if self._consumer is not None:
+            self._consumer.close()
 
-    def _commit(self, tp: TopicPartition, offset: int) -> None:
-        """Runs after the runner committed the bundle. A failed commit is logged, not raised:
-        the records are written already and the next commit supersedes this one."""
-        with self._commit_lock:
-            try:
-                if self._committer is None:
-                    self._committer = self._spec.consumer()
-                self._committer.commit({tp: OffsetAndMetadata(offset, "", -1)})
-            except Exception:
-                _LOG.warning("offset commit failed for %s at %d", tp, offset, exc_info=True)
-
-    def _read(self, element, tracker, watermark, bundle_finalizer):
+    def _read(self, element, tracker, watermark):
         assert self._consumer is not None
+        self._committer.commit()  # what the sinks acknowledged since the last poll
         tp = TopicPartition(*element)
         restriction = tracker.current_restriction()
         self._consumer.assign([tp])
@@ -172,9 +205,10 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             claimed = record.offset
             event_time = Timestamp.of(record.timestamp / 1000.0)
             _advance(watermark, event_time)
-            yield beam.window.TimestampedValue(_message(record), event_time)
+            message = _message(record)
+            self._ledger.open(record.partition, record.offset, message.origin)
+            yield beam.window.TimestampedValue(message, event_time)
         if claimed is not None:
-            bundle_finalizer.register(partial(self._commit, tp, claimed + 1))
             end = self._consumer.highwater(tp)
             if end is not None:
                 metrics.lag(tp.topic, tp.partition, end - claimed - 1)
@@ -193,12 +227,10 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
     def process(  # type: ignore[override]
         self,
         element: tuple[str, int],
-        # Positional parameters first: Beam passes the finalizer by position, the others by name.
-        bundle_finalizer=beam.DoFn.BundleFinalizerParam,
         tracker=beam.DoFn.RestrictionParam(),
         watermark=beam.DoFn.WatermarkEstimatorParam(_WATERMARK),
     ):
-        yield from self._read(element, tracker, watermark, bundle_finalizer)
+        yield from self._read(element, tracker, watermark)
 
 
 class _FollowPartitionFn(_ReadPartitionFn):
@@ -206,12 +238,10 @@ class _FollowPartitionFn(_ReadPartitionFn):
     def process(  # type: ignore[override]
         self,
         element: tuple[str, int],
-        # Positional parameters first: Beam passes the finalizer by position, the others by name.
-        bundle_finalizer=beam.DoFn.BundleFinalizerParam,
         tracker=beam.DoFn.RestrictionParam(),
         watermark=beam.DoFn.WatermarkEstimatorParam(_WATERMARK),
     ):
-        yield from self._read(element, tracker, watermark, bundle_finalizer)
+        yield from self._read(element, tracker, watermark)
 
 
 def _message(record: Any) -> Message:

@@ -34,13 +34,13 @@ def test_replays_yield_each_article_once_and_bad_pages_become_dead_letters() -> 
             | beam.Create(_messages(loops=3))
             | EnrichPages(max_page_bytes=1 << 20, dedup_ttl_s=7 * 24 * 3600, nlp_model="none")
         )
-        ids = articles | "ArticleIds" >> beam.Map(lambda kv: encoder.key.decode(kv[0])["id"])
+        ids = articles | "ArticleIds" >> beam.Map(lambda r: encoder.key.decode(r.key)["id"])
         counts = ids | "Kinds" >> beam.Map(lambda i: i[0]) | beam.combiners.Count.PerElement()
         assert_that(counts, equal_to([("a", 5), ("t", 27)]), label="OnePerArticle")
         stories = canonical | "Canonical" >> beam.combiners.Count.Globally()
         assert_that(stories, equal_to([32]), label="SeedStoriesAreDistinct")
         reasons = dead | "Reasons" >> beam.Map(
-            lambda kv: encoder.dead_letter.decode(kv[1])["reason"]
+            lambda r: encoder.dead_letter.decode(r.value)["reason"]
         )
         assert_that(reasons, equal_to(["not_utf8", "no_headline"]), label="DeadLetters")
 
@@ -63,7 +63,7 @@ def test_an_edited_redelivery_joins_its_story_and_is_not_canonical() -> None:
             | beam.Create(messages)
             | EnrichPages(max_page_bytes=1 << 20, dedup_ttl_s=3600, nlp_model="none")
         )
-        records = articles | beam.Map(lambda kv: encoder.article.decode(kv[1]))
+        records = articles | beam.Map(lambda r: encoder.article.decode(r.value))
 
         def check(found: list[dict]) -> None:
             by_story: dict[str, list[dict]] = {}
