@@ -150,7 +150,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
 
     def __init__(self, spec: ReadSpec) -> None:
         self._spec = spec
-        self._consumer: KafkaConsumer | None = None
+        self._consumers: dict[TopicPartition, KafkaConsumer] = {}
 
     def initial_restriction(self, element: tuple[str, int]) -> OffsetRange:
         tp = TopicPartition(*element)
@@ -177,23 +177,35 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         return min(restriction.size(), 1 << 30)
 
     def setup(self) -> None:
-        self._consumer = self._spec.consumer()
+        self._consumers = {}
         self._committer = Committer(self._spec)
         self._ledger = ledger(self._spec.run_id)
 
     def teardown(self) -> None:
         self._committer.close()
-        if self._consumer is not None:
-            self._consumer.close()
+        for consumer in self._consumers.values():
+            consumer.close()
+        self._consumers = {}
+
+    def _positioned(self, tp: TopicPartition, offset: int) -> KafkaConsumer:
+        """The partition's own consumer, at `offset`. One consumer a partition, sought only when
+        it is elsewhere: a seek or a new assignment drops the fetch in flight, and a poll that
+        times out before a large record arrives would then fetch it again, and again."""
+        consumer = self._consumers.get(tp)
+        if consumer is None:
+            consumer = self._consumers[tp] = self._spec.consumer()
+            consumer.assign([tp])
+            consumer.seek(tp, offset)
+        elif consumer.position(tp) != offset:
+            consumer.seek(tp, offset)
+        return consumer
 
     def _read(self, element, tracker, watermark):
-        assert self._consumer is not None
         self._committer.commit()  # what the sinks acknowledged since the last poll
         tp = TopicPartition(*element)
         restriction = tracker.current_restriction()
-        self._consumer.assign([tp])
-        self._consumer.seek(tp, restriction.start)
-        batch = self._consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
+        consumer = self._positioned(tp, restriction.start)
+        batch = consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
         claimed = None
         past_the_end = False
         for record in batch:
@@ -209,14 +221,14 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             self._ledger.open(record.partition, record.offset, message.origin)
             yield beam.window.TimestampedValue(message, event_time)
         if claimed is not None:
-            end = self._consumer.highwater(tp)
+            end = consumer.highwater(tp)
             if end is not None:
                 metrics.lag(tp.topic, tp.partition, end - claimed - 1)
         else:
             _advance(watermark, Timestamp.now() - Duration.of(self._spec.idle_poll_s))
         if past_the_end:
             return  # the failed claim has marked the restriction done
-        if self._consumer.position(tp) >= restriction.stop:
+        if consumer.position(tp) >= restriction.stop:
             tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
             return
         if claimed is None:
