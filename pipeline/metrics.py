@@ -39,7 +39,7 @@ LATENCY = Histogram(
 )
 STAGE = Histogram(
     f"{_NS}_stage_seconds",
-    "Processing time of one element in a stage",
+    "Processing time of one call in a stage (classify: one batch of up to 64 items)",
     ["stage"],
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
 )
