@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -19,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import PROJECT_ROOT, Settings
 
@@ -53,6 +55,11 @@ class BrokerPaths:
     @property
     def pid(self) -> Path:
         return self.home / "broker.pid"
+
+    @property
+    def ca(self) -> Path:
+        """The PEM certificate TLS clients trust (`--ssl-cafile`), when the broker speaks TLS."""
+        return self.home / "ca.pem"
 
 
 class LocalBroker:
@@ -161,13 +168,7 @@ class LocalBroker:
                 )
             if self.is_listening():
                 try:
-                    admin = KafkaAdminClient(
-                        **{
-                            **self.settings.kafka_client_config(),
-                            "bootstrap_servers": [self.bootstrap],
-                        },
-                        request_timeout_ms=5000,
-                    )
+                    admin = KafkaAdminClient(**self.client_config(), request_timeout_ms=5000)
                     admin.list_topics()
                     admin.close()
                     return
@@ -243,9 +244,10 @@ class LocalBroker:
     def _write_config(self) -> None:
         port, cport = self.settings.broker_port, self.settings.controller_port
         protocol = self.settings.security_protocol
-        if protocol not in ("PLAINTEXT", "SASL_PLAINTEXT"):
+        if protocol not in ("PLAINTEXT", "SASL_PLAINTEXT", "SSL", "SASL_SSL"):
             raise BrokerError(
-                f"the local broker speaks PLAINTEXT or SASL_PLAINTEXT (PLAIN), not {protocol}"
+                "the local broker speaks PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, "
+                f"not {protocol}"
             )
         self.paths.properties.write_text(
             "\n".join(
@@ -259,6 +261,7 @@ class LocalBroker:
                     f"inter.broker.listener.name={protocol}",
                     f"listener.security.protocol.map={protocol}:{protocol},CONTROLLER:PLAINTEXT",
                     *self._sasl_config(),
+                    *self._tls_config(),
                     f"log.dirs={self.paths.data}",
                     "num.partitions=1",
                     "auto.create.topics.enable=false",
@@ -288,11 +291,12 @@ class LocalBroker:
 
     def _sasl_config(self) -> list[str]:
         """SASL/PLAIN on the client listener, with the configured user as its only user."""
-        if self.settings.security_protocol != "SASL_PLAINTEXT":
+        protocol = self.settings.security_protocol
+        if not protocol.startswith("SASL_"):
             return []
         if self.settings.sasl_mechanism != "PLAIN" or not self.settings.sasl_username:
             raise BrokerError(
-                "a SASL_PLAINTEXT local broker needs --sasl-mechanism PLAIN "
+                f"a {protocol} local broker needs --sasl-mechanism PLAIN "
                 "and --sasl-username/--sasl-password"
             )
         user, password = self.settings.sasl_username, self.settings.sasl_password
@@ -303,8 +307,47 @@ class LocalBroker:
         return [
             "sasl.enabled.mechanisms=PLAIN",
             "sasl.mechanism.inter.broker.protocol=PLAIN",
-            f"listener.name.sasl_plaintext.plain.sasl.jaas.config={jaas}",
+            f"listener.name.{protocol.lower()}.plain.sasl.jaas.config={jaas}",
         ]
+
+    def _tls_config(self) -> list[str]:
+        """TLS on the client listener with a self-signed certificate for 127.0.0.1, made once
+        by the JDK's keytool; clients trust its `ca.pem`."""
+        if not self.settings.security_protocol.endswith("SSL"):
+            return []
+        keystore, truststore = self.paths.home / "broker.p12", self.paths.home / "trust.p12"
+        password = "newswire-local"  # guards a throwaway certificate for loopback only
+        store = ["-storetype", "PKCS12", "-storepass", password]
+        if not keystore.exists():
+            ca, key, trust = (shlex.quote(str(p)) for p in (self.paths.ca, keystore, truststore))
+            for command in (
+                "-genkeypair -alias broker -keyalg RSA -keysize 2048 -validity 365 "
+                f"-dname CN=localhost -ext SAN=ip:127.0.0.1,dns:localhost -keystore {key} "
+                f"-keypass {password}",
+                f"-exportcert -rfc -alias broker -keystore {key} -file {ca}",
+                f"-importcert -noprompt -alias ca -file {ca} -keystore {trust}",
+            ):
+                args = shlex.split(command)
+                done = subprocess.run(["keytool", *args, *store], capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise BrokerError(f"keytool {args[0]} failed:\n{done.stdout}{done.stderr}")
+        return [
+            f"ssl.keystore.location={keystore}",
+            "ssl.keystore.type=PKCS12",
+            f"ssl.keystore.password={password}",
+            f"ssl.key.password={password}",
+            f"ssl.truststore.location={truststore}",
+            "ssl.truststore.type=PKCS12",
+            f"ssl.truststore.password={password}",
+        ]
+
+    def client_config(self) -> dict[str, Any]:
+        """The settings' client configuration, trusting this broker's certificate if it has
+        one and none was given."""
+        config = {**self.settings.kafka_client_config(), "bootstrap_servers": [self.bootstrap]}
+        if self.settings.security_protocol.endswith("SSL") and "ssl_cafile" not in config:
+            config["ssl_cafile"] = str(self.paths.ca)
+        return config
 
 
 def _reap(pid: int) -> None:

@@ -1,9 +1,11 @@
-"""Kafka security settings pass through to kafka-python: a local broker with SASL/PLAIN."""
+"""Kafka security settings pass through to kafka-python: local brokers with SASL/PLAIN, with
+TLS (a certificate the JDK's keytool makes for 127.0.0.1), and with both."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from kafka.admin import KafkaAdminClient
@@ -20,48 +22,76 @@ from tests.integration.conftest import TEST_PORT
 
 pytestmark = pytest.mark.kafka
 
-SASL_PORT = TEST_PORT + 100
+PORTS = {"SASL_PLAINTEXT": TEST_PORT + 100, "SSL": TEST_PORT + 110, "SASL_SSL": TEST_PORT + 120}
 
 
-@pytest.fixture(scope="module")
-def sasl_settings() -> Iterator[Settings]:
-    run = uuid.uuid4().hex[:8]
+@contextmanager
+def _secured_broker(protocol: str) -> Iterator[Settings]:
+    """A broker of its own speaking `protocol`, and settings that can talk to it."""
+    run, port = uuid.uuid4().hex[:8], PORTS[protocol]
     settings = Settings.from_env().replace(
-        broker_port=SASL_PORT,
-        controller_port=SASL_PORT + 1,
-        bootstrap_servers=f"127.0.0.1:{SASL_PORT}",
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism="PLAIN",
-        sasl_username="newswire",
-        sasl_password="s3cret-" + run,
-        raw_topic=f"sasl.{run}.raw",
-        sink_topic=f"sasl.{run}.enriched",
-        canonical_topic=f"sasl.{run}.canonical",
-        dlq_topic=f"sasl.{run}.dlq",
-        schemas_topic=f"sasl.{run}.schemas",
-        group_id=f"sasl-{run}",
+        broker_port=port,
+        controller_port=port + 1,
+        bootstrap_servers=f"127.0.0.1:{port}",
+        security_protocol=protocol,
+        raw_topic=f"sec.{run}.raw",
+        sink_topic=f"sec.{run}.enriched",
+        canonical_topic=f"sec.{run}.canonical",
+        dlq_topic=f"sec.{run}.dlq",
+        schemas_topic=f"sec.{run}.schemas",
+        group_id=f"sec-{run}",
         until_caught_up=True,
         nlp_model="none",
         poll_timeout_ms=200,
+        metrics_port=0,
     )
+    if protocol.startswith("SASL_"):
+        settings = settings.replace(
+            sasl_mechanism="PLAIN", sasl_username="newswire", sasl_password="s3cret-" + run
+        )
     broker = LocalBroker(settings)
     broker.up(reset=True)
     try:
+        if protocol.endswith("SSL"):
+            settings = settings.replace(ssl_cafile=str(broker.paths.ca))
         yield settings
     finally:
         broker.down()
 
 
-def test_the_pipeline_runs_over_sasl_plain(sasl_settings: Settings) -> None:
-    ensure_topics(sasl_settings)
-    producer = reliable_producer(sasl_settings.kafka_client_config())
+@pytest.fixture(scope="module")
+def sasl_settings() -> Iterator[Settings]:
+    with _secured_broker("SASL_PLAINTEXT") as settings:
+        yield settings
+
+
+def _pipeline_writes_the_seeds(settings: Settings) -> None:
+    ensure_topics(settings)
+    producer = reliable_producer(settings.kafka_client_config())
     try:
-        replay(producer, sasl_settings.raw_topic, seed_files())
+        replay(producer, settings.raw_topic, seed_files())
     finally:
         producer.close()
-    job.run(sasl_settings)
-    records = list(read_topic(sasl_settings.kafka_client_config(), sasl_settings.sink_topic))
+    job.run(settings)
+    records = list(read_topic(settings.kafka_client_config(), settings.sink_topic))
     assert len(records) == 32
+
+
+def _refused(settings: Settings) -> None:
+    with pytest.raises(Exception):  # noqa: B017 - kafka-python raises per failure mode
+        admin = KafkaAdminClient(
+            **settings.kafka_client_config(),
+            request_timeout_ms=5000,
+            api_version_auto_timeout_ms=5000,
+        )
+        try:
+            admin.list_topics()
+        finally:
+            admin.close()
+
+
+def test_the_pipeline_runs_over_sasl_plain(sasl_settings: Settings) -> None:
+    _pipeline_writes_the_seeds(sasl_settings)
 
 
 @pytest.mark.parametrize(
@@ -75,12 +105,14 @@ def test_the_pipeline_runs_over_sasl_plain(sasl_settings: Settings) -> None:
 def test_a_client_without_the_right_credentials_is_refused(
     sasl_settings: Settings, change: dict[str, str]
 ) -> None:
-    wrong = sasl_settings.replace(**change)
-    with pytest.raises(Exception):  # noqa: B017 - kafka-python raises per failure mode
-        admin = KafkaAdminClient(
-            **wrong.kafka_client_config(), request_timeout_ms=5000, api_version_auto_timeout_ms=5000
-        )
-        try:
-            admin.list_topics()
-        finally:
-            admin.close()
+    _refused(sasl_settings.replace(**change))
+
+
+@pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
+def test_the_pipeline_runs_over_tls_and_a_client_that_does_not_trust_it_is_refused(
+    protocol: str,
+) -> None:
+    with _secured_broker(protocol) as settings:
+        _pipeline_writes_the_seeds(settings)
+        _refused(settings.replace(ssl_cafile=""))  # the system's CAs do not know this one
+        _refused(settings.replace(security_protocol=protocol.replace("SSL", "PLAINTEXT")))
