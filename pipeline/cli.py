@@ -143,7 +143,7 @@ def _broker(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> 
         broker.up(reset=args.reset)
         from pipeline.topics import ensure_topics
 
-        created = ensure_topics(settings.replace(bootstrap_servers=broker.bootstrap))
+        created = ensure_topics(broker.client_settings())
         print(
             f"broker ready on {broker.bootstrap}"
             + (f"; created {', '.join(created)}" if created else "")

@@ -20,7 +20,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pipeline.config import PROJECT_ROOT, Settings
 
@@ -168,7 +167,9 @@ class LocalBroker:
                 )
             if self.is_listening():
                 try:
-                    admin = KafkaAdminClient(**self.client_config(), request_timeout_ms=5000)
+                    admin = KafkaAdminClient(
+                        **self.client_settings().kafka_client_config(), request_timeout_ms=5000
+                    )
                     admin.list_topics()
                     admin.close()
                     return
@@ -239,7 +240,11 @@ class LocalBroker:
             text=True,
         )
         if result.returncode != 0:
-            raise BrokerError(f"formatting the KRaft log failed:\n{result.stdout}{result.stderr}")
+            logged = self.paths.log.read_text()[-4000:] if self.paths.log.exists() else ""
+            raise BrokerError(
+                f"formatting the KRaft log failed ({result.returncode}):\n"
+                f"{result.stdout}{result.stderr}{logged}"
+            )
 
     def _write_config(self) -> None:
         port, cport = self.settings.broker_port, self.settings.controller_port
@@ -341,13 +346,13 @@ class LocalBroker:
             f"ssl.truststore.password={password}",
         ]
 
-    def client_config(self) -> dict[str, Any]:
-        """The settings' client configuration, trusting this broker's certificate if it has
-        one and none was given."""
-        config = {**self.settings.kafka_client_config(), "bootstrap_servers": [self.bootstrap]}
-        if self.settings.security_protocol.endswith("SSL") and "ssl_cafile" not in config:
-            config["ssl_cafile"] = str(self.paths.ca)
-        return config
+    def client_settings(self) -> Settings:
+        """The settings, pointed at this broker and trusting its certificate if it has one
+        and none was given: what `broker up` and the tests' clients use."""
+        settings = self.settings.replace(bootstrap_servers=self.bootstrap)
+        if settings.security_protocol.endswith("SSL") and not settings.ssl_cafile:
+            settings = settings.replace(ssl_cafile=str(self.paths.ca))
+        return settings
 
 
 def _reap(pid: int) -> None:

@@ -52,9 +52,7 @@ def _secured_broker(protocol: str) -> Iterator[Settings]:
     broker = LocalBroker(settings)
     broker.up(reset=True)
     try:
-        if protocol.endswith("SSL"):
-            settings = settings.replace(ssl_cafile=str(broker.paths.ca))
-        yield settings
+        yield broker.client_settings()
     finally:
         broker.down()
 
