@@ -130,7 +130,10 @@ def pipeline_options(settings: Settings, extra: list[str] | None = None) -> Pipe
                 "a streaming run on the DirectRunner needs Prism: build it with `make prism` "
                 "(or pass --prism-location), or run a batch with --until-caught-up"
             )
-        args += ["--runner=DirectRunner", f"--prism_location={prism}", "--streaming"]
+        # Prism by name: the DirectRunner, when Prism fails to start, quietly falls back to the
+        # batch FnApiRunner, which never ends a streaming job, never returns from run(), and
+        # grows without bound (a CI run was killed for memory that way). Prism fails loudly.
+        args += ["--runner=PrismRunner", f"--prism_location={prism}", "--streaming"]
     else:
         raise SystemExit("the Flink runner is not wired yet: use --runner direct")
     return PipelineOptions(args, save_main_session=False)

@@ -8,12 +8,14 @@ run ahead of what is on the topic.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from pipeline import metrics
 from pipeline.ledger import ledger
@@ -75,11 +77,17 @@ class _ProduceFn(beam.DoFn):
 
     def finish_bundle(self) -> None:
         assert self._producer is not None
-        with metrics.stage(f"write_{self._spec.role}"):
-            self._producer.flush(timeout=self._spec.flush_timeout_s)
+        # The producer gives up on a record after the bound (delivery_timeout_ms) and fails its
+        # future with the broker's last answer; wait a little longer than that, so that the
+        # error raised is the broker's, not a flush that timed out first.
+        wait_s = self._spec.flush_timeout_s + 5
+        with metrics.stage(f"write_{self._spec.role}"), contextlib.suppress(KafkaError):
+            # kafka-python's flush raises a bare "Future not done" as soon as one batch has
+            # failed; each record's own future below carries the broker's error.
+            self._producer.flush(timeout=wait_s)
         acknowledged = ledger(self._spec.run_id)
         for future, event_time, origin in self._pending:
-            future.get(timeout=self._spec.flush_timeout_s)  # raises what the broker said
+            future.get(timeout=wait_s)  # raises what the broker said
             metrics.written(self._spec.role, event_time)
             acknowledged.done(origin)
         self._pending = []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from kafka import KafkaProducer
 
+from pipeline import job
 from pipeline.config import Settings
 from pipeline.local.broker import LocalBroker
 from pipeline.sink.kafka_write import reliable_producer
@@ -52,3 +54,33 @@ def producer(settings: Settings) -> Iterator[KafkaProducer]:
     client = reliable_producer(settings.kafka_client_config())
     yield client
     client.close()
+
+
+def run_streaming_while(settings: Settings, scenario: Callable[[], None], timeout_s: float) -> None:
+    """Run a streaming job in this thread while `scenario` drives the test in another; the job
+    stops when the scenario ends, and the scenario's failure is raised here.
+
+    The job must own the main thread: Beam starts Prism's job server with a signal handler,
+    which Python allows only there (from another thread the DirectRunner quietly fell back to
+    the batch FnApiRunner, which never stops).
+    """
+    if job.prism_binary(settings) is None:
+        pytest.fail("Prism is not built: run `make prism` (make test does it)")
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def drive() -> None:
+        try:
+            scenario()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    driver = threading.Thread(target=drive, daemon=True)
+    driver.start()
+    job.run(settings, timeout_s=timeout_s, stop=done.is_set)
+    driver.join(timeout=30)
+    if errors:
+        raise errors[0]
+    assert done.is_set(), "the job ended before the test's scenario did"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from pipeline.config import Settings
 from pipeline.sink.tail import decode_articles, decode_dead_letters, read_topic
 from pipeline.source.replay import replay
 from tests.conftest import main_labels, seed_files
+from tests.integration.conftest import run_streaming_while
 
 pytestmark = pytest.mark.kafka
 
@@ -105,28 +105,16 @@ def test_tail_prints_the_sink_table(settings: Settings, producer, capsys, monkey
 @pytest.mark.prism
 def test_streaming_on_prism_dedups_live_replays(settings: Settings, producer) -> None:
     streaming = settings.replace(until_caught_up=False)
-    if job.prism_binary(streaming) is None:
-        pytest.fail("Prism is not built: run `make prism` (make test does it)")
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            job.run(streaming, timeout_s=300, stop=done.is_set)
-        except BaseException as exc:  # surfaced in the test thread below
-            errors.append(exc)
+    def scenario() -> None:
+        replay(producer, settings.raw_topic, seed_files())
+        # The worker loads the spaCy model first (about 20 s, more on a busy machine).
+        _wait_for(lambda: len(_articles(settings)) >= SEED_RECORDS, 240)
+        replay(producer, settings.raw_topic, seed_files(), loop=3)
+        _wait_for(lambda: _all_committed(settings), 60)  # the job has read all 20 deliveries
 
-    done = threading.Event()
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    replay(producer, settings.raw_topic, seed_files())
-    # The worker loads the spaCy model first (about 20 s, more on a busy machine).
-    _wait_for(lambda: len(_articles(settings)) >= SEED_RECORDS, 240)
-    replay(producer, settings.raw_topic, seed_files(), loop=3)
-    _wait_for(lambda: _all_committed(settings), 60)  # the job has read all 20 deliveries
+    run_streaming_while(streaming, scenario, timeout_s=400)
     records = _articles(settings)
-    done.set()
-    thread.join(timeout=120)
-    assert not errors, errors
     assert len(records) == SEED_RECORDS
     assert len({r["id"] for r in records}) == SEED_RECORDS
 

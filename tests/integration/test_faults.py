@@ -24,6 +24,7 @@ from pipeline.parse.files import read_items
 from pipeline.sink.tail import read_topic
 from pipeline.source.replay import replay
 from tests.conftest import seed_files
+from tests.integration.conftest import run_streaming_while
 
 pytestmark = [pytest.mark.kafka, pytest.mark.faults]
 
@@ -124,33 +125,19 @@ def test_broker_restart_in_mid_stream_recovers_without_operator(
     settings: Settings, broker: LocalBroker, tmp_path: Path
 ) -> None:
     streaming = settings.replace(nlp_model="none", until_caught_up=False)
-    if job.prism_binary(streaming) is None:
-        pytest.fail("Prism is not built: run `make prism` (make test does it)")
     before, after = seed_files(), _corpus(tmp_path, pages=10, seed=5)
     expected = _expected_ids(before) | _expected_ids(after)
-    errors: list[BaseException] = []
-    done = threading.Event()
 
-    def run() -> None:
-        try:
-            job.run(streaming, timeout_s=600, stop=done.is_set)
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    _send(settings, before)
-    _wait_for(lambda: len(_sink_ids(settings)) >= 32, 240, "seed records")
-    broker.down()
-    time.sleep(5)
-    broker.up()
-    _send(settings, after)
-    try:
+    def scenario() -> None:
+        _send(settings, before)
+        _wait_for(lambda: len(_sink_ids(settings)) >= 32, 240, "seed records")
+        broker.down()
+        time.sleep(5)
+        broker.up()
+        _send(settings, after)
         _wait_for(lambda: set(_sink_ids(settings)) >= expected, 240, "records after restart")
-    finally:
-        done.set()
-        thread.join(timeout=120)
-    assert not errors, errors
+
+    run_streaming_while(streaming, scenario, timeout_s=600)
     ids = _sink_ids(settings)
     assert set(ids) == expected and len(ids) == len(set(ids))
 
