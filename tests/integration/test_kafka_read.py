@@ -6,8 +6,10 @@ import pytest
 from apache_beam.io.restriction_trackers import OffsetRange
 
 from pipeline.config import Settings
+from pipeline.ledger import forget, ledger
 from pipeline.source.kafka_read import (
     OPEN_END,
+    Committer,
     ReadSpec,
     _PartitionTracker,
     _PartitionWatermark,
@@ -17,14 +19,6 @@ from pipeline.source.kafka_read import (
 pytestmark = pytest.mark.kafka
 
 
-class _Finalizer:
-    def __init__(self) -> None:
-        self.callbacks: list = []
-
-    def register(self, callback) -> None:
-        self.callbacks.append(callback)
-
-
 def _spec(settings: Settings, until_caught_up: bool) -> ReadSpec:
     return ReadSpec(
         settings.kafka_client_config(),
@@ -32,6 +26,7 @@ def _spec(settings: Settings, until_caught_up: bool) -> ReadSpec:
         settings.group_id,
         until_caught_up,
         poll_timeout_ms=2000,
+        run_id=settings.group_id,  # a ledger of the test's own
     )
 
 
@@ -42,30 +37,42 @@ def _fill(producer, settings: Settings, n: int) -> None:
 
 def test_batch_read_stops_at_its_end_offset_when_more_arrived(settings: Settings, producer) -> None:
     _fill(producer, settings, 5)
-    fn = _ReadPartitionFn(_spec(settings, until_caught_up=True))
+    spec = _spec(settings, until_caught_up=True)
+    fn = _ReadPartitionFn(spec)
     fn.setup()
+    committer = Committer(spec)
     try:
         tracker = _PartitionTracker(OffsetRange(0, 2))  # the log end was 2 when the job started
-        finalizer = _Finalizer()
         watermark = _PartitionWatermark().create_watermark_estimator(None)
-        out = list(fn._read((settings.raw_topic, 0), tracker, watermark, finalizer))
+        out = list(fn._read((settings.raw_topic, 0), tracker, watermark))
         assert [v.value.offset for v in out] == [0, 1]
         tracker.check_done()  # raises if work is left or a claim went wrong
-        finalizer.callbacks[0]()  # commits offset 2 for the group, as the runner would
-        assert fn._committer.committed(_tp(settings)) == 2
+        assert committer.commit() == {}, "read is not written: nothing to commit"
+        for value in out:
+            ledger(spec.run_id).done(value.value.origin)  # the sink's acknowledgement
+        assert committer.commit() == {0: 2}
+        assert _committed(settings) == 2
     finally:
+        committer.close()
         fn.teardown()
+        forget(spec.run_id)
 
 
 def test_initial_restriction_starts_at_the_committed_offset(settings: Settings, producer) -> None:
     _fill(producer, settings, 3)
-    fn = _ReadPartitionFn(_spec(settings, until_caught_up=True))
+    spec = _spec(settings, until_caught_up=True)
+    fn = _ReadPartitionFn(spec)
     assert fn.initial_restriction((settings.raw_topic, 0)) == OffsetRange(0, 3)
-    fn.setup()
+    book = ledger(spec.run_id)
+    for offset in (0, 1):
+        book.open(0, offset, f"{settings.raw_topic}/0@{offset}")
+        book.done(f"{settings.raw_topic}/0@{offset}")
+    committer = Committer(spec)
     try:
-        fn._commit(_tp(settings), 2)
+        committer.commit()
     finally:
-        fn.teardown()
+        committer.close()
+        forget(spec.run_id)
     assert fn.initial_restriction((settings.raw_topic, 0)) == OffsetRange(2, 3)
     follow = _ReadPartitionFn(_spec(settings, until_caught_up=False))
     assert follow.initial_restriction((settings.raw_topic, 0)) == OffsetRange(2, OPEN_END)
@@ -79,7 +86,11 @@ def test_open_ranges_split_only_at_checkpoints() -> None:
     assert (primary, residual) == (OffsetRange(0, 1), OffsetRange(1, OPEN_END))
 
 
-def _tp(settings: Settings):
-    from kafka import TopicPartition
+def _committed(settings: Settings) -> int | None:
+    from kafka import KafkaConsumer, TopicPartition
 
-    return TopicPartition(settings.raw_topic, 0)
+    consumer = KafkaConsumer(**settings.kafka_client_config(), group_id=settings.group_id)
+    try:
+        return consumer.committed(TopicPartition(settings.raw_topic, 0))
+    finally:
+        consumer.close()
