@@ -11,7 +11,7 @@ import time
 import uuid
 
 from pipeline.classify.classifier import Classifier
-from pipeline.config import Settings, env_name
+from pipeline.config import Settings
 from pipeline.encode.encoder import Encoder
 from pipeline.errors import Rejected
 from pipeline.local.broker import LocalBroker
@@ -72,20 +72,7 @@ def publish(settings: Settings, pages: list[str], rate: float = 0.0) -> None:
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    names = (
-        "bootstrap_servers",
-        "raw_topic",
-        "sink_topic",
-        "canonical_topic",
-        "dlq_topic",
-        "schemas_topic",
-        "group_id",
-        "nlp_model",
-        "metrics_port",
-    )
-    env = dict(os.environ)
-    env.update({env_name(n): str(getattr(settings, n)) for n in names})
-    return env
+    return {**os.environ, **settings.to_env()}
 
 
 def run_pipeline(settings: Settings, extra: list[str], timeout_s: float) -> tuple[float, float]:
@@ -143,7 +130,7 @@ def latency_streaming(settings: Settings, pages: list[str], rate: float) -> dict
     ensure_topics(settings)
     child = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "run", "--timeout", "900"],
-        env={**_env(settings), env_name("until_caught_up"): "false"},
+        env=_env(settings.replace(until_caught_up=False)),
         start_new_session=True,
     )
     try:

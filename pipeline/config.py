@@ -101,6 +101,14 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def to_env(self) -> dict[str, str]:
+        """Every setting as its NEWSWIRE_* variable: how a child process gets these settings."""
+        return {
+            env_name(f.name): str(value).lower() if isinstance(value, bool) else str(value)
+            for f in fields(self)
+            for value in (getattr(self, f.name),)
+        }
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ

@@ -17,7 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from pipeline import corpus, job
-from pipeline.config import Settings, env_name
+from pipeline.config import Settings
 from pipeline.encode.encoder import Encoder
 from pipeline.local.broker import LocalBroker
 from pipeline.parse.files import read_items
@@ -67,23 +67,7 @@ def _wait_for(condition, timeout_s: float, what: str) -> None:
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    names = (
-        "bootstrap_servers",
-        "raw_topic",
-        "sink_topic",
-        "canonical_topic",
-        "dlq_topic",
-        "schemas_topic",
-        "group_id",
-        "poll_timeout_ms",
-        "idle_poll_s",
-        "nlp_model",
-        "metrics_port",
-    )
-    env = dict(os.environ)
-    env.update({env_name(n): str(getattr(settings, n)) for n in names})
-    env[env_name("until_caught_up")] = "false"
-    return env
+    return {**os.environ, **settings.replace(until_caught_up=False).to_env()}
 
 
 @pytest.mark.prism

@@ -56,3 +56,10 @@ def test_kafka_client_config_passes_security_through() -> None:
         config["sasl_plain_password"],
     ) == ("PLAIN", "u", "p")
     assert "sasl_mechanism" not in Settings().kafka_client_config()
+
+
+def test_settings_survive_the_trip_through_a_child_process_environment() -> None:
+    settings = Settings().replace(
+        until_caught_up=True, warm_start=False, metrics_port=0, sink_timeout_s=2.5
+    )
+    assert Settings.from_env(settings.to_env()) == settings
