@@ -24,6 +24,7 @@ from apache_beam.io.watermark_estimators import ManualWatermarkEstimator
 from apache_beam.transforms.core import RestrictionProvider, WatermarkEstimatorProvider
 from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from pipeline import metrics
@@ -200,12 +201,26 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             consumer.seek(tp, offset)
         return consumer
 
+    @staticmethod
+    def _at(consumer: KafkaConsumer, tp: TopicPartition) -> int:
+        """The consumer's position; -1 while the broker cannot be asked (not at the end)."""
+        try:
+            return consumer.position(tp)
+        except KafkaError as exc:
+            _LOG.warning("no position for %s yet: %s", tp, exc)
+            return -1
+
     def _read(self, element, tracker, watermark):
         self._committer.commit()  # what the sinks acknowledged since the last poll
         tp = TopicPartition(*element)
         restriction = tracker.current_restriction()
-        consumer = self._positioned(tp, restriction.start)
-        batch = consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
+        try:
+            consumer = self._positioned(tp, restriction.start)
+            batch = consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
+        except KafkaError as exc:  # the broker is away: try again, nothing claimed
+            _LOG.warning("reading %s failed, retrying: %s", tp, exc)
+            tracker.defer_remainder(Duration.of(self._spec.idle_poll_s))
+            return
         claimed = None
         past_the_end = False
         for record in batch:
@@ -228,7 +243,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             _advance(watermark, Timestamp.now() - Duration.of(self._spec.idle_poll_s))
         if past_the_end:
             return  # the failed claim has marked the restriction done
-        if consumer.position(tp) >= restriction.stop:
+        if self._at(consumer, tp) >= restriction.stop:
             tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
             return
         if claimed is None:
