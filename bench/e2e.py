@@ -8,7 +8,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 
 from pipeline.classify.classifier import Classifier
 from pipeline.config import Settings
@@ -26,19 +25,11 @@ BENCH_PORT = int(os.environ.get("NEWSWIRE_BENCH_BROKER_PORT", "19192"))
 
 
 def bench_settings(nlp_model: str) -> Settings:
-    run = uuid.uuid4().hex[:8]
-    return Settings.from_env().replace(
-        broker_port=BENCH_PORT,
-        controller_port=BENCH_PORT + 1,
-        bootstrap_servers=f"127.0.0.1:{BENCH_PORT}",
-        raw_topic=f"bench.{run}.raw",
-        sink_topic=f"bench.{run}.enriched",
-        canonical_topic=f"bench.{run}.canonical",
-        dlq_topic=f"bench.{run}.dlq",
-        schemas_topic=f"bench.{run}.schemas",
-        group_id=f"bench-{run}",
-        nlp_model=nlp_model,
-        metrics_port=0,
+    return (
+        Settings.from_env()
+        .on_local_port(BENCH_PORT)
+        .isolated("bench")
+        .replace(nlp_model=nlp_model, metrics_port=0)
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -100,6 +101,25 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def isolated(self, prefix: str) -> Settings:
+        """Topics and consumer group of their own (`prefix.<run>.…`), so that a test or a
+        benchmark run never sees another's data."""
+        run = f"{prefix}.{uuid.uuid4().hex[:8]}"
+        return self.replace(
+            raw_topic=f"{run}.pages.raw",
+            sink_topic=f"{run}.articles.enriched",
+            canonical_topic=f"{run}.articles.canonical",
+            dlq_topic=f"{run}.pages.dlq",
+            schemas_topic=f"{run}.schemas",
+            group_id=run.replace(".", "-"),
+        )
+
+    def on_local_port(self, port: int) -> Settings:
+        """A local broker on `port` (its controller on the next one), and clients aimed at it."""
+        return self.replace(
+            broker_port=port, controller_port=port + 1, bootstrap_servers=f"127.0.0.1:{port}"
+        )
 
     def to_env(self) -> dict[str, str]:
         """Every setting as its NEWSWIRE_* variable: how a child process gets these settings."""

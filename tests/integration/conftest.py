@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -21,7 +20,7 @@ TEST_PORT = int(os.environ.get("NEWSWIRE_TEST_BROKER_PORT", "29092"))
 
 @pytest.fixture(scope="session")
 def broker() -> Iterator[LocalBroker]:
-    settings = Settings.from_env().replace(broker_port=TEST_PORT, controller_port=TEST_PORT + 1)
+    settings = Settings.from_env().on_local_port(TEST_PORT)
     local = LocalBroker(settings)
     local.up(reset=True)
     yield local
@@ -31,19 +30,16 @@ def broker() -> Iterator[LocalBroker]:
 @pytest.fixture
 def settings(broker: LocalBroker) -> Settings:
     """Fresh topics and consumer group per test, so that tests never see each other's data."""
-    run = uuid.uuid4().hex[:8]
-    s = Settings.from_env().replace(
-        bootstrap_servers=broker.bootstrap,
-        raw_topic=f"test.{run}.pages.raw",
-        sink_topic=f"test.{run}.articles.enriched",
-        canonical_topic=f"test.{run}.articles.canonical",
-        dlq_topic=f"test.{run}.pages.dlq",
-        schemas_topic=f"test.{run}.schemas",
-        group_id=f"test-{run}",
-        until_caught_up=True,
-        poll_timeout_ms=200,
-        idle_poll_s=0.2,
-        metrics_port=0,
+    s = (
+        Settings.from_env()
+        .isolated("test")
+        .replace(
+            bootstrap_servers=broker.bootstrap,
+            until_caught_up=True,
+            poll_timeout_ms=200,
+            idle_poll_s=0.2,
+            metrics_port=0,
+        )
     )
     ensure_topics(s)
     return s

@@ -3,7 +3,6 @@ TLS (a certificate the JDK's keytool makes for 127.0.0.1), and with both."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,26 +27,23 @@ PORTS = {"SASL_PLAINTEXT": TEST_PORT + 100, "SSL": TEST_PORT + 110, "SASL_SSL": 
 @contextmanager
 def _secured_broker(protocol: str) -> Iterator[Settings]:
     """A broker of its own speaking `protocol`, and settings that can talk to it."""
-    run, port = uuid.uuid4().hex[:8], PORTS[protocol]
-    settings = Settings.from_env().replace(
-        broker_port=port,
-        controller_port=port + 1,
-        bootstrap_servers=f"127.0.0.1:{port}",
-        security_protocol=protocol,
-        raw_topic=f"sec.{run}.raw",
-        sink_topic=f"sec.{run}.enriched",
-        canonical_topic=f"sec.{run}.canonical",
-        dlq_topic=f"sec.{run}.dlq",
-        schemas_topic=f"sec.{run}.schemas",
-        group_id=f"sec-{run}",
-        until_caught_up=True,
-        nlp_model="none",
-        poll_timeout_ms=200,
-        metrics_port=0,
+    settings = (
+        Settings.from_env()
+        .on_local_port(PORTS[protocol])
+        .isolated("sec")
+        .replace(
+            security_protocol=protocol,
+            until_caught_up=True,
+            nlp_model="none",
+            poll_timeout_ms=200,
+            metrics_port=0,
+        )
     )
     if protocol.startswith("SASL_"):
         settings = settings.replace(
-            sasl_mechanism="PLAIN", sasl_username="newswire", sasl_password="s3cret-" + run
+            sasl_mechanism="PLAIN",
+            sasl_username="newswire",
+            sasl_password="s3cret-" + settings.group_id,
         )
     broker = LocalBroker(settings)
     broker.up(reset=True)

@@ -63,3 +63,11 @@ def test_settings_survive_the_trip_through_a_child_process_environment() -> None
         until_caught_up=True, warm_start=False, metrics_port=0, sink_timeout_s=2.5
     )
     assert Settings.from_env(settings.to_env()) == settings
+
+
+def test_isolated_settings_share_no_topic_or_group() -> None:
+    a, b = Settings().isolated("test"), Settings().isolated("test")
+    names = ("raw_topic", "sink_topic", "canonical_topic", "dlq_topic", "schemas_topic", "group_id")
+    assert all(getattr(a, n) != getattr(b, n) for n in names)
+    assert all(getattr(a, n).startswith("test") for n in names)
+    assert len({getattr(a, n) for n in names}) == len(names)
