@@ -71,6 +71,34 @@ class Settings:
         9464, "serve Prometheus metrics on this port at /metrics while running (0: off)"
     )
     prism_location: str = _setting("", "Prism binary for a streaming DirectRunner (make prism)")
+    max_memory_mb: int = _setting(
+        4096, "stop the job with an error when its processes' resident memory passes this (0: off)"
+    )
+    stall_timeout_s: float = _setting(
+        300.0, "a batch read that gets no record for this long fails (the broker is away)"
+    )
+
+    # Flink (--runner flink).
+    flink_master: str = _setting(
+        "[local]", "[local]: an embedded Flink started for the run; HOST:PORT: a cluster's REST"
+    )
+    flink_job_endpoint: str = _setting(
+        "", "a running Beam Flink job server, host:port (default: start one for the run)"
+    )
+    sdk_environment: str = _setting(
+        "LOOPBACK",
+        "where Flink runs the Python stages: LOOPBACK (this process) or EXTERNAL:host:port "
+        "(a Beam worker pool, as in deploy/k8s)",
+    )
+    checkpointing_interval_ms: int = _setting(
+        5000, "Flink checkpoint interval; offsets are committed when a checkpoint completes"
+    )
+    flink_parallelism: int = _setting(1, "Flink parallelism of the job")
+    flink_restart_attempts: int = _setting(
+        3, "Flink restarts a failed job this many times (2 s apart) before it fails"
+    )
+    flink_heap_mb: int = _setting(1024, "heap of the Flink job server (and local task manager)")
+    flink_rest_port: int = _setting(8081, "REST port of the local Flink cluster (flink up)")
 
     # The local broker (newswire broker up|down|status).
     kafka_version: str = _setting("4.1.1", "Apache Kafka version fetched from Maven Central")

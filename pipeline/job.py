@@ -10,13 +10,11 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 
-from pipeline import metrics
+from pipeline import metrics, runners
 from pipeline.classify.transforms import ClassifyFn
 from pipeline.config import Settings
 from pipeline.dedup.stories import StorySettings
@@ -24,11 +22,13 @@ from pipeline.dedup.transforms import AssignStories, FirstSeenFn
 from pipeline.encode.encoder import SCHEMAS_DIR
 from pipeline.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
 from pipeline.ledger import forget
+from pipeline.local.flink import LOCAL
+from pipeline.memory import MemoryGuard
 from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
 from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
 from pipeline.sink.schemas_topic import publish_schemas
 from pipeline.sink.warm_start import NOTHING, Written, read_written
-from pipeline.source.kafka_read import Committer, ReadFromKafka, ReadSpec
+from pipeline.source.kafka_read import LEDGER, Committer, ReadFromKafka, ReadSpec
 from pipeline.topics import check_topics, ensure_topics
 
 _LOG = logging.getLogger(__name__)
@@ -87,7 +87,9 @@ def read_spec(settings: Settings, run_id: str = "") -> ReadSpec:
         poll_timeout_ms=settings.poll_timeout_ms,
         max_poll_records=settings.max_poll_records,
         idle_poll_s=settings.idle_poll_s,
+        stall_timeout_s=settings.stall_timeout_s,
         run_id=run_id,
+        commit_on=runners.commit_mode(settings),
     )
 
 
@@ -114,36 +116,6 @@ def build(
         (dead_letters, "WriteDeadLetters", settings.dlq_topic, "dlq"),
     ):
         records | name >> WriteToKafka(WriteSpec(client, topic, timeout, role, run_id))
-
-
-def pipeline_options(settings: Settings, extra: list[str] | None = None) -> PipelineOptions:
-    args = list(extra or [])
-    if settings.runner == "direct" and settings.until_caught_up:
-        # A batch: the DirectRunner's own in-process engine for bounded work. Prism would run it
-        # too, but its data channel stalls on very large elements (a 10 MB page hit a gRPC
-        # deadline), which a dead-letter path must carry.
-        args += ["--runner=FnApiRunner"]
-    elif settings.runner == "direct":
-        prism = prism_binary(settings)
-        if prism is None:
-            raise SystemExit(
-                "a streaming run on the DirectRunner needs Prism: build it with `make prism` "
-                "(or pass --prism-location), or run a batch with --until-caught-up"
-            )
-        # Prism by name: the DirectRunner, when Prism fails to start, quietly falls back to the
-        # batch FnApiRunner, which never ends a streaming job, never returns from run(), and
-        # grows without bound (a CI run was killed for memory that way). Prism fails loudly.
-        args += ["--runner=PrismRunner", f"--prism_location={prism}", "--streaming"]
-    else:
-        raise SystemExit("the Flink runner is not wired yet: use --runner direct")
-    return PipelineOptions(args, save_main_session=False)
-
-
-def prism_binary(settings: Settings) -> Path | None:
-    if settings.prism_location:
-        return Path(settings.prism_location)
-    default = settings.cache_dir / "bin" / "prism"
-    return default if default.exists() else None
 
 
 def prepare(settings: Settings) -> Written:
@@ -174,35 +146,64 @@ def run(
     stop: Callable[[], bool] | None = None,
 ) -> None:
     """Run to the end (a batch), or a streaming job until stopped: by `timeout_s`, or when
-    `stop()` says so (checked every second)."""
-    options = pipeline_options(settings, extra_args)
+    `stop()` says so (checked every second). Fails with MemoryLimitExceeded, the job stopped,
+    if its processes pass `settings.max_memory_mb`."""
+    run_id = uuid.uuid4().hex
+    job_name = f"newswire-{run_id[:12]}"
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
-    written = prepare(settings)
-    run_id = uuid.uuid4().hex
-    p = beam.Pipeline(options=options)
-    build(p, settings, written, run_id)
-    committer = Committer(read_spec(settings, run_id))
+    with runners.job_endpoint(settings) as endpoint:
+        options = runners.pipeline_options(settings, extra_args, endpoint, job_name)
+        written = prepare(settings)
+        # On Flink the ledger is not the record of delivery (checkpoints are): stages then
+        # report to no ledger at all.
+        ledger_id = run_id if runners.commit_mode(settings) == LEDGER else ""
+        p = beam.Pipeline(options=options)
+        build(p, settings, written, ledger_id)
+        committer = Committer(read_spec(settings, ledger_id))
+        running: list = []
+
+        def stop_job() -> None:
+            for result in running:
+                _cancel(settings, result, job_name)
+
+        try:
+            with MemoryGuard(settings.max_memory_mb, stop_job):
+                result = p.run()
+                running.append(result)
+                _wait(result, settings, job_name, timeout_s, stop)
+        finally:
+            # The last acknowledgements arrive after the source's last poll (a batch reads
+            # everything first); commit them, and no more than them, however the run ended.
+            committer.commit()
+            committer.close()
+            forget(run_id)
+
+
+def _cancel(settings: Settings, result, job_name: str) -> None:
+    """Cancel through Beam, and on a Flink cluster through its REST API too (Beam's cancel
+    does not reach a job there)."""
+    _LOG.info("stopping the job")
     try:
-        result = p.run()
-        _wait(result, timeout_s, stop)
-    finally:
-        # The last acknowledgements arrive after the source's last poll (a batch reads
-        # everything first); commit them, and no more than them, however the run ended.
-        committer.commit()
-        committer.close()
-        forget(run_id)
+        result.cancel()
+    except Exception as exc:  # already finished, or the job service is gone
+        _LOG.info("cancel: %s", exc)
+    if settings.runner == "flink" and settings.flink_master != LOCAL:
+        from pipeline.local.flink import cancel_jobs
+
+        cancel_jobs(settings.flink_master, job_name)
 
 
-def _wait(result, timeout_s: float, stop: Callable[[], bool] | None) -> None:
+def _wait(
+    result, settings: Settings, job_name: str, timeout_s: float, stop: Callable[[], bool] | None
+) -> None:
     if timeout_s <= 0 and stop is None:
         result.wait_until_finish()
         return
     deadline = time.monotonic() + timeout_s if timeout_s > 0 else float("inf")
     while not PipelineState.is_terminal(result.state):
         if time.monotonic() >= deadline or (stop is not None and stop()):
-            _LOG.info("stopping the job")
-            result.cancel()
+            _cancel(settings, result, job_name)
             return
         time.sleep(1)
     result.wait_until_finish()  # finished by itself: raises if it failed

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.local.maven import fetch_jars
 
 POM = PROJECT_ROOT / "deploy" / "local" / "kafka-pom.xml"
 
@@ -77,35 +78,12 @@ class LocalBroker:
     # -- jars ---------------------------------------------------------------------------------
 
     def fetch_jars(self) -> None:
-        marker = self.paths.jars / ".complete"
-        if marker.exists():
-            return
-        for tool in ("mvn", "java"):
-            if shutil.which(tool) is None:
-                raise BrokerError(
-                    f"`{tool}` is not on PATH: the local broker needs a JDK (17+) and Maven"
-                )
-        _say(
-            f"fetching Apache Kafka {self.settings.kafka_version} jars from Maven Central (once)..."
+        fetch_jars(
+            POM,
+            self.paths.jars,
+            f"Apache Kafka {self.settings.kafka_version} jars",
+            {"kafka.version": self.settings.kafka_version},
         )
-        self.paths.jars.mkdir(parents=True, exist_ok=True)
-        command = [
-            "mvn",
-            "-B",
-            "-q",
-            "-f",
-            str(POM),
-            "dependency:copy-dependencies",
-            f"-Dkafka.version={self.settings.kafka_version}",
-            f"-DoutputDirectory={self.paths.jars}",
-            "-DincludeScope=runtime",
-        ]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise BrokerError(
-                f"mvn could not fetch the Kafka jars:\n{result.stdout}{result.stderr}"
-            )
-        marker.touch()
 
     # -- lifecycle ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,14 @@ from pipeline.model import Message
 
 _LOG = logging.getLogger(__name__)
 OPEN_END = sys.maxsize
+# When offsets are committed: once the sinks acknowledge every record derived from them (the
+# run's ledger, when every stage runs in this process), or once the runner has checkpointed
+# the bundle that read them (Flink, whose stages may run in other processes).
+LEDGER, CHECKPOINT = "ledger", "checkpoint"
+
+
+class ReadStalled(RuntimeError):
+    """A bounded read got no record for too long: the broker is away or the log is gone."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,9 @@ class ReadSpec:
     poll_timeout_ms: int = 500
     max_poll_records: int = 500
     idle_poll_s: float = 1.0
+    stall_timeout_s: float = 300.0
     run_id: str = ""  # the ledger this run's stages report to
+    commit_on: str = LEDGER  # LEDGER: what the sinks acknowledged; CHECKPOINT: the runner's
 
     def consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
@@ -85,8 +96,13 @@ class Committer:
 
     def commit(self) -> dict[int, int]:
         """Commit what the ledger allows; returns the offsets committed now."""
+        if self._spec.commit_on != LEDGER:
+            return {}
+        return self.commit_offsets(ledger(self._spec.run_id).committable())
+
+    def commit_offsets(self, progress: dict[int, int]) -> dict[int, int]:
+        """Commit these next-offsets per partition, those ahead of the last commit only."""
         with self._lock:
-            progress = ledger(self._spec.run_id).committable()
             ahead = {p: o for p, o in progress.items() if o > self._committed.get(p, -1)}
             if not ahead:
                 return {}
@@ -210,35 +226,52 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             _LOG.warning("no position for %s yet: %s", tp, exc)
             return -1
 
-    def _read(self, element, tracker, watermark):
-        self._committer.commit()  # what the sinks acknowledged since the last poll
-        tp = TopicPartition(*element)
-        restriction = tracker.current_restriction()
+    def _poll(self, tp: TopicPartition, position: int) -> tuple[KafkaConsumer, list] | None:
+        """One poll from `position`; None while the broker is away (nothing claimed)."""
         try:
-            consumer = self._positioned(tp, restriction.start)
-            batch = consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
-        except KafkaError as exc:  # the broker is away: try again, nothing claimed
+            consumer = self._positioned(tp, position)
+            return consumer, consumer.poll(timeout_ms=self._spec.poll_timeout_ms).get(tp, [])
+        except KafkaError as exc:
             _LOG.warning("reading %s failed, retrying: %s", tp, exc)
-            tracker.defer_remainder(Duration.of(self._spec.idle_poll_s))
-            return
+            return None
+
+    def _claim(self, batch: list, position: int, tracker, watermark):
+        """Claims and emits a polled batch; returns the last offset claimed (None: none) and
+        whether a claim ran past the restriction's end."""
         claimed = None
-        past_the_end = False
         for record in batch:
-            if record.offset < restriction.start:
+            if record.offset < position:
                 continue  # the broker reset an out-of-range position; never re-read
             if not tracker.try_claim(record.offset):
-                past_the_end = True  # written after a batch started, or checkpointed away
-                break
+                return claimed, True  # written after a batch started, or checkpointed away
             claimed = record.offset
             event_time = Timestamp.of(record.timestamp / 1000.0)
             _advance(watermark, event_time)
             message = _message(record)
-            self._ledger.open(record.partition, record.offset, message.origin)
+            if self._spec.commit_on == LEDGER:
+                self._ledger.open(record.partition, record.offset, message.origin)
             yield beam.window.TimestampedValue(message, event_time)
+        return claimed, False
+
+    def _lag(self, consumer: KafkaConsumer, tp: TopicPartition, claimed: int) -> None:
+        end = consumer.highwater(tp)
+        if end is not None:
+            metrics.lag(tp.topic, tp.partition, end - claimed - 1)
+
+    def _follow(self, element, tracker, watermark, finalizer):
+        """One poll of an open range, then defer: a streaming read that never ends."""
+        self._committer.commit()  # what the sinks acknowledged since the last poll
+        tp = TopicPartition(*element)
+        restriction = tracker.current_restriction()
+        polled = self._poll(tp, restriction.start)
+        if polled is None:
+            tracker.defer_remainder(Duration.of(self._spec.idle_poll_s))
+            return
+        consumer, batch = polled
+        claimed, past_the_end = yield from self._claim(batch, restriction.start, tracker, watermark)
         if claimed is not None:
-            end = consumer.highwater(tp)
-            if end is not None:
-                metrics.lag(tp.topic, tp.partition, end - claimed - 1)
+            self._lag(consumer, tp, claimed)
+            self._commit_at_checkpoint(finalizer, tp.partition, claimed + 1)
         else:
             _advance(watermark, Timestamp.now() - Duration.of(self._spec.idle_poll_s))
         if past_the_end:
@@ -246,18 +279,60 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         if self._at(consumer, tp) >= restriction.stop:
             tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
             return
-        if claimed is None:
-            tracker.defer_remainder(Duration.of(self._spec.idle_poll_s))
-        else:
-            tracker.defer_remainder()
+        tracker.defer_remainder(Duration.of(self._spec.idle_poll_s if claimed is None else 0))
+
+    def _read_range(self, element, tracker, watermark, finalizer):
+        """A fixed range, read to its end within this call.
+
+        Never deferred: each deferral of a bounded read made the batch FnApiRunner run the read
+        again at once and keep every attempt, so a broker slow to answer grew the job without
+        bound (a CI run was killed at 23 GB). Here memory is one poll's records, and a broker
+        that gives nothing for `stall_timeout_s` fails the job with a clear error.
+        """
+        tp = TopicPartition(*element)
+        restriction = tracker.current_restriction()
+        position, progressed = restriction.start, time.monotonic()
+        while position < restriction.stop:
+            self._committer.commit()
+            polled = self._poll(tp, position)
+            consumer, batch = polled if polled is not None else (None, [])
+            claimed, past_the_end = yield from self._claim(batch, position, tracker, watermark)
+            if claimed is not None:
+                position, progressed = claimed + 1, time.monotonic()
+                self._lag(consumer, tp, claimed)
+                self._commit_at_checkpoint(finalizer, tp.partition, position)
+            if past_the_end:
+                return
+            if consumer is not None and self._at(consumer, tp) >= restriction.stop:
+                break  # the rest of the range holds no records (transaction markers)
+            stalled = time.monotonic() - progressed
+            if stalled > self._spec.stall_timeout_s:
+                raise ReadStalled(
+                    f"{tp.topic}[{tp.partition}]: no record for {stalled:.0f}s at offset "
+                    f"{position} of {restriction.start}..{restriction.stop} from "
+                    f"{self._spec.client_config['bootstrap_servers']}; is the broker up?"
+                )
+            if polled is None:
+                time.sleep(self._spec.idle_poll_s)
+        tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
+
+    def _commit_at_checkpoint(self, finalizer, partition: int, offset: int) -> None:
+        """On a runner whose stages may run in other processes (Flink), commit what this
+        bundle read once the runner has checkpointed it: the finalizer fires after the
+        checkpoint completes, when every stage has finished the bundle's records."""
+        if self._spec.commit_on == CHECKPOINT and finalizer is not None:
+            finalizer.register(lambda: self._committer.commit_offsets({partition: offset}))
 
     def process(  # type: ignore[override]
         self,
         element: tuple[str, int],
+        # Before the tracker and the watermark: Beam passes those two by name and the
+        # finalizer by position.
+        finalizer=beam.DoFn.BundleFinalizerParam,
         tracker=beam.DoFn.RestrictionParam(),
         watermark=beam.DoFn.WatermarkEstimatorParam(_WATERMARK),
     ):
-        yield from self._read(element, tracker, watermark)
+        yield from self._read_range(element, tracker, watermark, finalizer)
 
 
 class _FollowPartitionFn(_ReadPartitionFn):
@@ -265,10 +340,13 @@ class _FollowPartitionFn(_ReadPartitionFn):
     def process(  # type: ignore[override]
         self,
         element: tuple[str, int],
+        # Before the tracker and the watermark: Beam passes those two by name and the
+        # finalizer by position.
+        finalizer=beam.DoFn.BundleFinalizerParam,
         tracker=beam.DoFn.RestrictionParam(),
         watermark=beam.DoFn.WatermarkEstimatorParam(_WATERMARK),
     ):
-        yield from self._read(element, tracker, watermark)
+        yield from self._follow(element, tracker, watermark, finalizer)
 
 
 def _message(record: Any) -> Message:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from kafka import KafkaProducer
 
-from pipeline import job
+from pipeline import job, runners
 from pipeline.config import Settings
 from pipeline.local.broker import LocalBroker
 from pipeline.sink.kafka_write import reliable_producer
@@ -60,7 +60,7 @@ def run_streaming_while(settings: Settings, scenario: Callable[[], None], timeou
     which Python allows only there (from another thread the DirectRunner quietly fell back to
     the batch FnApiRunner, which never stops).
     """
-    if job.prism_binary(settings) is None:
+    if runners.prism_binary(settings) is None:
         pytest.fail("Prism is not built: run `make prism` (make test does it)")
     errors: list[BaseException] = []
     done = threading.Event()

@@ -16,7 +16,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
-from pipeline import corpus, job
+from pipeline import corpus, job, runners
 from pipeline.config import Settings
 from pipeline.encode.encoder import Encoder
 from pipeline.local.broker import LocalBroker
@@ -75,7 +75,7 @@ def test_kill_9_in_mid_stream_then_restart_loses_nothing_and_doubles_nothing(
     settings: Settings, producer, tmp_path: Path
 ) -> None:
     settings = settings.replace(nlp_model="none", until_caught_up=False)
-    if job.prism_binary(settings) is None:
+    if runners.prism_binary(settings) is None:
         pytest.fail("Prism is not built: run `make prism` (make test does it)")
     files = _corpus(tmp_path, pages=60, seed=21)
     expected = _expected_ids(files)
@@ -179,7 +179,7 @@ def test_a_missing_sink_topic_fails_after_the_bound_and_commits_nothing(
     missing = settings.replace(sink_topic=settings.sink_topic + ".missing", warm_start=False)
     import apache_beam as beam
 
-    p = beam.Pipeline(options=job.pipeline_options(missing))
+    p = beam.Pipeline(options=runners.pipeline_options(missing))
     job.build(p, missing)  # without prepare(), which would create the topic
     started = time.monotonic()
     with pytest.raises(Exception, match=r"(?i)timeout|timed out|not available|metadata"):

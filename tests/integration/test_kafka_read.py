@@ -44,7 +44,7 @@ def test_batch_read_stops_at_its_end_offset_when_more_arrived(settings: Settings
     try:
         tracker = _PartitionTracker(OffsetRange(0, 2))  # the log end was 2 when the job started
         watermark = _PartitionWatermark().create_watermark_estimator(None)
-        out = list(fn._read((settings.raw_topic, 0), tracker, watermark))
+        out = list(fn._read_range((settings.raw_topic, 0), tracker, watermark, None))
         assert [v.value.offset for v in out] == [0, 1]
         tracker.check_done()  # raises if work is left or a claim went wrong
         assert committer.commit() == {}, "read is not written: nothing to commit"

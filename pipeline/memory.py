@@ -1,0 +1,136 @@
+"""A ceiling on a job's resident memory, so that a run that grows fails alone, with a clear error,
+instead of the kernel killing whatever is largest on the machine.
+
+The job's memory is this process and its descendants (the SDK worker, Prism, an embedded Flink
+job server) less the local services, which run in sessions of their own (`broker up`, a Flink
+cluster): they outlive a job and are not its growth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+_LOG = logging.getLogger(__name__)
+_PROC = Path("/proc")
+
+
+class MemoryLimitExceeded(RuntimeError):
+    """The job's process tree passed its ceiling; the job was stopped."""
+
+
+def _ppids() -> dict[int, int]:
+    """Every process's parent, from /proc (the stat line's 4th field, after the name)."""
+    parents: dict[int, int] = {}
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+    return parents
+
+
+def descendants(root: int) -> list[int]:
+    """`root`'s descendants, less any subtree that runs in a session of its own (a service)."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in _ppids().items():
+        children.setdefault(parent, []).append(pid)
+    found, stack = [], list(children.get(root, ()))
+    while stack:
+        pid = stack.pop()
+        with contextlib.suppress(OSError):
+            if os.getsid(pid) == pid:
+                continue  # a session leader: a local service, not the job
+            found.append(pid)
+            stack.extend(children.get(pid, ()))
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of one process; 0 once it is gone."""
+    try:
+        for line in (_PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_rss_bytes(root: int | None = None) -> int:
+    root = os.getpid() if root is None else root
+    return rss_bytes(root) + sum(rss_bytes(pid) for pid in descendants(root))
+
+
+class MemoryGuard:
+    """Watches the job's tree every `interval_s`; past `limit_mb` it calls `on_exceeded` (stop
+    the job) and raises MemoryLimitExceeded in the main thread, where the job waits.
+
+    A limit of 0 turns it off. Used as a context manager around a job's run.
+    """
+
+    def __init__(
+        self,
+        limit_mb: int,
+        on_exceeded: Callable[[], None] | None = None,
+        interval_s: float = 0.5,
+    ) -> None:
+        self.limit_mb = limit_mb
+        self.peak_bytes = 0
+        self._on_exceeded = on_exceeded
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._tripped: str | None = None
+        self._thread: threading.Thread | None = None
+        self._previous_handler: object = None
+
+    def __enter__(self) -> MemoryGuard:
+        if self.limit_mb <= 0:
+            return self
+        if threading.current_thread() is threading.main_thread():
+            self._previous_handler = signal.signal(signal.SIGUSR1, self._raise)
+        self._thread = threading.Thread(target=self._watch, name="memory-guard", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGUSR1, self._previous_handler)  # type: ignore[arg-type]
+        if self._tripped and exc_info[0] is None:
+            raise MemoryLimitExceeded(self._tripped)
+
+    @property
+    def tripped(self) -> str | None:
+        return self._tripped
+
+    def _raise(self, _signum: int, _frame: object) -> None:
+        if self._tripped:
+            raise MemoryLimitExceeded(self._tripped)
+
+    def _watch(self) -> None:
+        limit = self.limit_mb * 1024 * 1024
+        while not self._stop.wait(self._interval_s):
+            used = tree_rss_bytes()
+            self.peak_bytes = max(self.peak_bytes, used)
+            if used <= limit:
+                continue
+            self._tripped = (
+                f"the job's processes use {used / 2**20:.0f} MB, over the ceiling of "
+                f"{self.limit_mb} MB (--max-memory-mb); the job was stopped"
+            )
+            _LOG.error(self._tripped)
+            if self._on_exceeded is not None:
+                with contextlib.suppress(Exception):
+                    self._on_exceeded()
+            if self._previous_handler is not None:
+                os.kill(os.getpid(), signal.SIGUSR1)  # the handler runs in the main thread
+            return
