@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     broker.add_argument("action", choices=("up", "down", "status"))
     broker.add_argument("--reset", action="store_true", help="with up: start from an empty log")
 
+    flink = command("flink", _flink, "a local Flink cluster on loopback, from PyPI packages")
+    flink.add_argument("action", choices=("up", "down", "status"))
+
     topics = command(
         "topics", _topics, "create the project's topics, or check them against topics.toml"
     )
@@ -152,6 +155,20 @@ def _broker(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> 
         print("broker stopped" if broker.down() else "broker was not running")
     else:
         print(broker.status())
+    return 0
+
+
+def _flink(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
+    from pipeline.local.flink import LocalCluster
+
+    cluster = LocalCluster(settings)
+    if args.action == "up":
+        rest = cluster.up()
+        print(f"Flink ready on {rest}; run on it with --runner flink --flink-master {rest}")
+    elif args.action == "down":
+        print("Flink stopped" if cluster.down() else "Flink was not running")
+    else:
+        print(cluster.status())
     return 0
 
 

@@ -28,7 +28,7 @@ from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
 from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
 from pipeline.sink.schemas_topic import publish_schemas
 from pipeline.sink.warm_start import NOTHING, Written, read_written
-from pipeline.source.kafka_read import LEDGER, Committer, ReadFromKafka, ReadSpec
+from pipeline.source.kafka_read import Committer, ReadFromKafka, ReadSpec
 from pipeline.topics import check_topics, ensure_topics
 
 _LOG = logging.getLogger(__name__)
@@ -155,9 +155,8 @@ def run(
     with runners.job_endpoint(settings) as endpoint:
         options = runners.pipeline_options(settings, extra_args, endpoint, job_name)
         written = prepare(settings)
-        # On Flink the ledger is not the record of delivery (checkpoints are): stages then
-        # report to no ledger at all.
-        ledger_id = run_id if runners.commit_mode(settings) == LEDGER else ""
+        # A ledger only where it sees every stage; with a worker pool, checkpoints alone.
+        ledger_id = run_id if runners.stages_in_process(settings) else ""
         p = beam.Pipeline(options=options)
         build(p, settings, written, ledger_id)
         committer = Committer(read_spec(settings, ledger_id))

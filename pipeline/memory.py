@@ -36,8 +36,9 @@ def _ppids() -> dict[int, int]:
     return parents
 
 
-def descendants(root: int) -> list[int]:
-    """`root`'s descendants, less any subtree that runs in a session of its own (a service)."""
+def descendants(root: int, services: bool = False) -> list[int]:
+    """`root`'s descendants, less (unless `services`) any subtree that runs in a session of its
+    own: a local service, not the job."""
     children: dict[int, list[int]] = {}
     for pid, parent in _ppids().items():
         children.setdefault(parent, []).append(pid)
@@ -45,8 +46,8 @@ def descendants(root: int) -> list[int]:
     while stack:
         pid = stack.pop()
         with contextlib.suppress(OSError):
-            if os.getsid(pid) == pid:
-                continue  # a session leader: a local service, not the job
+            if not services and os.getsid(pid) == pid:
+                continue
             found.append(pid)
             stack.extend(children.get(pid, ()))
     return found
@@ -63,9 +64,9 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-def tree_rss_bytes(root: int | None = None) -> int:
+def tree_rss_bytes(root: int | None = None, services: bool = False) -> int:
     root = os.getpid() if root is None else root
-    return rss_bytes(root) + sum(rss_bytes(pid) for pid in descendants(root))
+    return rss_bytes(root) + sum(rss_bytes(pid) for pid in descendants(root, services))
 
 
 class MemoryGuard:

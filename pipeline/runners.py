@@ -21,9 +21,15 @@ FLINK_RETRY_DELAY_MS = 2000
 
 
 def commit_mode(settings: Settings) -> str:
-    """Offsets follow the ledger where every stage runs in this process (the DirectRunner);
-    on Flink they follow completed checkpoints, which cover every worker."""
+    """When offsets are committed: at each poll on the DirectRunner, when a checkpoint
+    completes on Flink."""
     return CHECKPOINT if settings.runner == "flink" else LEDGER
+
+
+def stages_in_process(settings: Settings) -> bool:
+    """Does every stage run in this process, so that one ledger sees every acknowledgement?
+    Yes on the DirectRunner and with Flink's LOOPBACK environment; not with a worker pool."""
+    return settings.runner != "flink" or settings.sdk_environment.upper() == "LOOPBACK"
 
 
 @contextlib.contextmanager

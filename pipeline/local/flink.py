@@ -80,7 +80,7 @@ class JobServer:
         self.settings = settings
         self.process: subprocess.Popen | None = None
         self.port = 0
-        self.log = settings.cache_dir / "flink-job-server.log"
+        self.log = settings.cache_dir / "logs" / "flink-job-server.log"
 
     @property
     def endpoint(self) -> str:
@@ -89,6 +89,7 @@ class JobServer:
     def start(self, timeout_s: float = 120.0) -> str:
         jars = job_server_jars(self.settings)
         self.port = free_port()
+        self.log = self.log.with_name(f"flink-job-server-{self.port}.log")
         command = [
             "java",
             f"-Xmx{self.settings.flink_heap_mb}m",
@@ -124,14 +125,17 @@ class JobServer:
         return self.endpoint
 
     def stop(self, timeout_s: float = 20.0) -> None:
-        if self.process is None or self.process.poll() is not None:
+        """Stop it; its log stays only if it had died by itself."""
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.log.unlink(missing_ok=True)
 
     def __enter__(self) -> JobServer:
         self.start()
@@ -206,12 +210,17 @@ class LocalCluster:
             overview = self._overview()
             if overview and overview.get("taskmanagers", 0) >= 1:
                 return self.rest
+            failure = self._startup_failure()
+            if failure:
+                self.down()
+                raise FlinkError(f"Flink did not start: {failure} (logs: {self.log_dir})")
             time.sleep(0.5)
         raise FlinkError(f"the Flink cluster was not ready in {timeout_s:.0f}s; see {self.log_dir}")
 
     def down(self) -> bool:
-        if not (self.home / "bin").exists() or self._overview() is None:
+        if not (self.home / "bin").exists() or not self.conf.exists():
             return False
+        running = self._overview() is not None
         env = {**os.environ, "FLINK_CONF_DIR": str(self.conf), "FLINK_LOG_DIR": str(self.log_dir)}
         subprocess.run(
             ["bash", str(self.home / "bin" / "stop-cluster.sh")], env=env, capture_output=True
@@ -219,7 +228,7 @@ class LocalCluster:
         deadline = time.monotonic() + 30
         while self._overview() is not None and time.monotonic() < deadline:
             time.sleep(0.5)
-        return True
+        return running
 
     def status(self) -> str:
         overview = self._overview()
@@ -234,6 +243,14 @@ class LocalCluster:
     @property
     def log_dir(self) -> Path:
         return self.conf / "log"
+
+    def _startup_failure(self) -> str:
+        """The cause a JobManager logged when it gave up starting, if it did."""
+        for log in self.log_dir.glob("*standalonesession*.log"):
+            for line in log.read_text(errors="replace").splitlines():
+                if "Caused by:" in line and "Exception" in line:
+                    return line.split("Caused by:", 1)[1].strip()
+        return ""
 
     def _overview(self) -> dict | None:
         return rest_get(self.rest, "/overview")
@@ -255,6 +272,7 @@ class LocalCluster:
                     "rest.address: 127.0.0.1",
                     "rest.bind-address: 127.0.0.1",
                     f"rest.port: {s.flink_rest_port}",
+                    f"jobmanager.rpc.port: {s.flink_rest_port + 1}",  # never a fixed 6123
                     "jobmanager.memory.process.size: 1024m",
                     f"taskmanager.memory.process.size: {s.flink_heap_mb + 512}m",
                     f"taskmanager.numberOfTaskSlots: {max(2, s.flink_parallelism)}",

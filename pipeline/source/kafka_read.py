@@ -54,8 +54,8 @@ class ReadSpec:
     max_poll_records: int = 500
     idle_poll_s: float = 1.0
     stall_timeout_s: float = 300.0
-    run_id: str = ""  # the ledger this run's stages report to
-    commit_on: str = LEDGER  # LEDGER: what the sinks acknowledged; CHECKPOINT: the runner's
+    run_id: str = ""  # the ledger this run's stages report to ("": none, stages elsewhere)
+    commit_on: str = LEDGER  # LEDGER: at each poll; CHECKPOINT: when a checkpoint completes
 
     def consumer(self) -> KafkaConsumer:
         return KafkaConsumer(
@@ -95,10 +95,22 @@ class Committer:
         self._lock = threading.Lock()
 
     def commit(self) -> dict[int, int]:
-        """Commit what the ledger allows; returns the offsets committed now."""
-        if self._spec.commit_on != LEDGER:
+        """Commit what the ledger allows (nothing for a run without one); returns the offsets
+        committed now."""
+        if not self._spec.run_id:
             return {}
         return self.commit_offsets(ledger(self._spec.run_id).committable())
+
+    def commit_read(self, partition: int, offset: int) -> dict[int, int]:
+        """Commit up to `offset`, a checkpoint's read position, but never past what the ledger
+        allows when there is one: on Beam's Flink runner a finalizer was seen to fire for reads
+        whose records had not reached the sink yet (a kill then lost them)."""
+        if self._spec.run_id:
+            allowed = ledger(self._spec.run_id).committable().get(partition)
+            if allowed is None:
+                return {}
+            offset = min(offset, allowed)
+        return self.commit_offsets({partition: offset})
 
     def commit_offsets(self, progress: dict[int, int]) -> dict[int, int]:
         """Commit these next-offsets per partition, those ahead of the last commit only."""
@@ -248,7 +260,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
             event_time = Timestamp.of(record.timestamp / 1000.0)
             _advance(watermark, event_time)
             message = _message(record)
-            if self._spec.commit_on == LEDGER:
+            if self._spec.run_id:
                 self._ledger.open(record.partition, record.offset, message.origin)
             yield beam.window.TimestampedValue(message, event_time)
         return claimed, False
@@ -260,7 +272,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
 
     def _follow(self, element, tracker, watermark, finalizer):
         """One poll of an open range, then defer: a streaming read that never ends."""
-        self._committer.commit()  # what the sinks acknowledged since the last poll
+        self._commit_acknowledged()
         tp = TopicPartition(*element)
         restriction = tracker.current_restriction()
         polled = self._poll(tp, restriction.start)
@@ -293,7 +305,7 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         restriction = tracker.current_restriction()
         position, progressed = restriction.start, time.monotonic()
         while position < restriction.stop:
-            self._committer.commit()
+            self._commit_acknowledged()
             polled = self._poll(tp, position)
             consumer, batch = polled if polled is not None else (None, [])
             claimed, past_the_end = yield from self._claim(batch, position, tracker, watermark)
@@ -316,12 +328,16 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
                 time.sleep(self._spec.idle_poll_s)
         tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
 
+    def _commit_acknowledged(self) -> None:
+        """At each poll on the DirectRunner: what the sinks acknowledged since the last one."""
+        if self._spec.commit_on == LEDGER:
+            self._committer.commit()
+
     def _commit_at_checkpoint(self, finalizer, partition: int, offset: int) -> None:
-        """On a runner whose stages may run in other processes (Flink), commit what this
-        bundle read once the runner has checkpointed it: the finalizer fires after the
-        checkpoint completes, when every stage has finished the bundle's records."""
+        """On Flink: commit what this bundle read once a checkpoint has completed after it
+        (the finalizer fires then), bounded by the ledger where there is one."""
         if self._spec.commit_on == CHECKPOINT and finalizer is not None:
-            finalizer.register(lambda: self._committer.commit_offsets({partition: offset}))
+            finalizer.register(lambda: self._committer.commit_read(partition, offset))
 
     def process(  # type: ignore[override]
         self,

@@ -16,6 +16,8 @@ from pipeline.sink.kafka_write import reliable_producer
 from pipeline.topics import ensure_topics
 
 TEST_PORT = int(os.environ.get("NEWSWIRE_TEST_BROKER_PORT", "29092"))
+# Every job a test runs fails (that test alone) when its processes pass this ceiling.
+MEMORY_CEILING_MB = int(os.environ.get("NEWSWIRE_TEST_MEMORY_CEILING_MB", "3072"))
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +41,7 @@ def settings(broker: LocalBroker) -> Settings:
             poll_timeout_ms=200,
             idle_poll_s=0.2,
             metrics_port=0,
+            max_memory_mb=MEMORY_CEILING_MB,
         )
     )
     ensure_topics(s)
@@ -60,7 +63,7 @@ def run_streaming_while(settings: Settings, scenario: Callable[[], None], timeou
     which Python allows only there (from another thread the DirectRunner quietly fell back to
     the batch FnApiRunner, which never stops).
     """
-    if runners.prism_binary(settings) is None:
+    if settings.runner == "direct" and runners.prism_binary(settings) is None:
         pytest.fail("Prism is not built: run `make prism` (make test does it)")
     errors: list[BaseException] = []
     done = threading.Event()
