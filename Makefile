@@ -8,7 +8,7 @@ CACHE ?= $(or $(NEWSWIRE_CACHE_DIR),$(HOME)/.cache/newswire)
 PRISM := $(CACHE)/bin/prism
 BEAM_VERSION := 2.77.0
 
-.PHONY: run test bench venv prism lint unit integration broker-up broker-down clean
+.PHONY: run test test-stressed bench venv prism lint unit integration broker-up broker-down clean
 
 run: venv ## set up, replay the seeds through the pipeline on a local broker, show the result
 	$(NEWSWIRE) demo
@@ -16,6 +16,9 @@ run: venv ## set up, replay the seeds through the pipeline on a local broker, sh
 test: venv prism lint ## schema check, unit tests, integration tests on a real broker (and Prism)
 	$(NEWSWIRE) schemas check
 	NEWSWIRE_PRISM_LOCATION=$(PRISM) $(BIN)/pytest
+
+test-stressed: venv prism ## make test with one core kept busy and under a memory cgroup (tests/stressed.sh)
+	bash tests/stressed.sh
 
 bench: venv ## throughput, latency, memory, near-duplicate quality -> bench/results.{md,json}
 	$(BIN)/python -m bench.run
