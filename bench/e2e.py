@@ -117,7 +117,8 @@ def sink_latencies(settings: Settings) -> list[float]:
 
 
 def latency_streaming(settings: Settings, pages: list[str], rate: float) -> dict[str, float]:
-    """A streaming job on Prism fed at `rate` pages per second: p50 and p99 latency."""
+    """A streaming job (Prism, or Flink with runner=flink) fed at `rate` pages per second: p50
+    and p99 latency."""
     ensure_topics(settings)
     child = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "run", "--timeout", "900"],
@@ -125,7 +126,7 @@ def latency_streaming(settings: Settings, pages: list[str], rate: float) -> dict
         start_new_session=True,
     )
     try:
-        time.sleep(20)  # the job starts (Prism, the workers) before the wire does
+        time.sleep(30)  # the job starts (Prism or Flink, the workers) before the wire does
         publish(settings, pages, rate)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="pages/s for the latency run")
     parser.add_argument("--latency-s", type=float, default=30.0, help="length of that run")
     parser.add_argument("--stories", type=int, default=100_000)
+    parser.add_argument(
+        "--flink-pages", type=int, default=3000, help="pages run on Flink without a model"
+    )
     args = parser.parse_args()
     started = time.monotonic()
     pages = _pages(args.pages, seed=11)
@@ -117,6 +120,12 @@ def main() -> None:
         count = int(args.rate * args.latency_s)
         latency = e2e.latency_streaming(e2e.bench_settings("none"), pages[:count], args.rate)
         _say(f"latency at {args.rate} pages/s: {latency}")
+        flink_model = _flink("fr_core_news_sm", pages[: args.nlp_pages])
+        flink_none = _flink("none", pages[: args.flink_pages])
+        flink_latency = e2e.latency_streaming(
+            e2e.bench_settings("none").replace(runner="flink"), pages[:count], args.rate
+        )
+        _say(f"latency on Flink at {args.rate} pages/s: {flink_latency}")
     finally:
         broker.down()
     results = {
@@ -126,15 +135,20 @@ def main() -> None:
         "python": platform.python_version(),
         # The default configuration (spaCy fr_core_news_sm), on --nlp-pages pages.
         "e2e_direct_pages_per_s": model["e2e_pages_per_s"],
-        "e2e_flink_pages_per_s": None,  # no Flink job server can be had here (issue 5)
+        "e2e_flink_pages_per_s": flink_model["e2e_pages_per_s"],
         "nlp_limit_pages_per_s": model["limit_pages_per_s"],
         "plain_loop_pages_per_s": model["plain_loop_pages_per_s"],
         "p50_latency_s_direct": latency["p50_s"],
         "p99_latency_s_direct": latency["p99_s"],
+        "p50_latency_s_flink": flink_latency["p50_s"],
+        "p99_latency_s_flink": flink_latency["p99_s"],
         "peak_rss_mb": max(none["peak_rss_mb"], model["peak_rss_mb"]),
         "with_model": model,
         "without_model": none,
         "latency_direct_streaming": latency,
+        "flink_with_model": flink_model,
+        "flink_without_model": flink_none,
+        "latency_flink_streaming": flink_latency,
         "stories": story_quality(1000, seed=7),
         "story_state": state_per_100k_stories(args.stories),
         "bench_seconds": None,
@@ -170,6 +184,22 @@ def _compare(model: str, pages: list[str]) -> dict[str, float]:
     }
 
 
+def _flink(model: str, pages: list[str]) -> dict[str, float]:
+    """The same batch on Flink (embedded, checkpointed), net of an empty Flink job's start-up."""
+    settings = e2e.bench_settings(model).replace(runner="flink")
+    startup_s, _ = e2e.run_pipeline_empty(settings)
+    run = e2e.e2e_batch(e2e.bench_settings(model).replace(runner="flink"), pages)
+    _say(f"[{model}] Flink: {run}, start-up {startup_s:.1f}s")
+    net = max(run["seconds"] - startup_s, 0.1)
+    return {
+        "pages": len(pages),
+        "e2e_seconds": run["seconds"],
+        "startup_seconds": round(startup_s, 1),
+        "e2e_pages_per_s": round(len(pages) / net, 2),
+        "peak_rss_mb_python": run["peak_rss_mb"],
+    }
+
+
 def _markdown(r: dict) -> str:
     def table(title: str, rows: dict) -> list[str]:
         lines = [f"### {title}", "", "| what | value |", "| --- | --- |"]
@@ -191,6 +221,9 @@ def _markdown(r: dict) -> str:
     lines += table("With the spaCy model (the default)", r["with_model"])
     lines += table("Without a model (--nlp-model none)", r["without_model"])
     lines += table("Latency, streaming on Prism", r["latency_direct_streaming"])
+    lines += table("On Flink (embedded, checkpointed), with the model", r["flink_with_model"])
+    lines += table("On Flink, without a model", r["flink_without_model"])
+    lines += table("Latency, streaming on Flink", r["latency_flink_streaming"])
     lines += table("Near-duplicates on the generated corpus", r["stories"])
     lines += table("Story state", r["story_state"])
     return "\n".join(lines)

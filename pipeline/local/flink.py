@@ -226,7 +226,9 @@ class LocalCluster:
             ["bash", str(self.home / "bin" / "stop-cluster.sh")], env=env, capture_output=True
         )
         deadline = time.monotonic() + 30
-        while self._overview() is not None and time.monotonic() < deadline:
+        while self._overview() is not None:
+            if time.monotonic() > deadline:
+                raise FlinkError(f"Flink on {self.rest} still answers after stop-cluster.sh")
             time.sleep(0.5)
         return running
 
@@ -277,6 +279,10 @@ class LocalCluster:
                     f"taskmanager.memory.process.size: {s.flink_heap_mb + 512}m",
                     f"taskmanager.numberOfTaskSlots: {max(2, s.flink_parallelism)}",
                     f"io.tmp.dirs: {self.conf / 'tmp'}",
+                    # Its own pid files: by default every cluster shares /tmp's, and one
+                    # cluster's stop-cluster.sh stops another's (or none).
+                    f"env.pid.dir: {self.conf}",
+                    f"env.log.dir: {self.log_dir}",
                     "",
                 ]
             )

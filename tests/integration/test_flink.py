@@ -133,8 +133,8 @@ def test_on_a_local_flink_cluster_a_batch_finishes_and_a_stream_is_cancelled(
     settings: Settings, producer, tmp_path: Path
 ) -> None:
     cluster = LocalCluster(settings.replace(flink_rest_port=free_port()))
-    cluster.up()
     try:
+        cluster.up()
         on_cluster = settings.replace(
             runner="flink",
             flink_master=cluster.rest,
