@@ -46,7 +46,10 @@ class _PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.wait(1.0):
-            self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(services=True))
+            self.sample()
+
+    def sample(self) -> None:
+        self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(services=True))
 
     def stop(self) -> None:
         self._stop.set()
@@ -58,6 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    config._newswire_peak.sample()  # type: ignore[attr-defined]
     peak = config._newswire_peak.peak_bytes  # type: ignore[attr-defined]
     terminalreporter.write_line(
         f"peak memory of the test session's processes: {peak / 2**20:.0f} MB"

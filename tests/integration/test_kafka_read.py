@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
+
 import pytest
 from apache_beam.io.restriction_trackers import OffsetRange
 
@@ -11,6 +14,7 @@ from pipeline.source.kafka_read import (
     OPEN_END,
     Committer,
     ReadSpec,
+    ReadStalled,
     _PartitionTracker,
     _PartitionWatermark,
     _ReadPartitionFn,
@@ -94,3 +98,26 @@ def _committed(settings: Settings) -> int | None:
         return consumer.committed(TopicPartition(settings.raw_topic, 0))
     finally:
         consumer.close()
+
+
+def test_a_batch_read_that_gets_nothing_fails_clearly_instead_of_growing(
+    settings: Settings, producer
+) -> None:
+    """The range promises 5 records but the log holds 2 (as when a broker is away): the read
+    stops after its stall timeout with an error naming where, and holds no more than it read."""
+    _fill(producer, settings, 2)
+    spec = dataclasses.replace(_spec(settings, until_caught_up=True), stall_timeout_s=2.0)
+    fn = _ReadPartitionFn(spec)
+    fn.setup()
+    try:
+        tracker = _PartitionTracker(OffsetRange(0, 5))
+        watermark = _PartitionWatermark().create_watermark_estimator(None)
+        out = []
+        started = time.monotonic()
+        with pytest.raises(ReadStalled, match=rf"{settings.raw_topic}\[0\]: no record .* offset 2"):
+            out.extend(fn._read_range((settings.raw_topic, 0), tracker, watermark, None))
+        assert time.monotonic() - started < 30
+        assert [v.value.offset for v in out] == [0, 1]
+    finally:
+        fn.teardown()
+        forget(spec.run_id)
