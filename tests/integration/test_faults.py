@@ -77,20 +77,27 @@ def test_kill_9_in_mid_stream_then_restart_loses_nothing_and_doubles_nothing(
     settings = settings.replace(nlp_model="none", until_caught_up=False)
     if runners.prism_binary(settings) is None:
         pytest.fail("Prism is not built: run `make prism` (make test does it)")
-    files = _corpus(tmp_path, pages=60, seed=21)
+    kill_9_then_restart(settings, producer, _corpus(tmp_path, pages=60, seed=21))
+
+
+def kill_9_then_restart(settings: Settings, producer, files: list[Path]) -> None:
+    """`newswire run` killed with SIGKILL (with everything it started) once records flow, then
+    started again: every page's records end on the sink, none twice."""
     expected = _expected_ids(files)
     command = [sys.executable, "-m", "pipeline.cli", "run", "--timeout", "600"]
-    feeder = threading.Thread(
-        target=replay, args=(producer, settings.raw_topic, files, 1, 3.0), daemon=True
-    )
-
     first = subprocess.Popen(command, env=_env(settings), start_new_session=True)
+    # Feed only once the job consumes: a job slow to start would otherwise find the whole
+    # corpus waiting and finish it before the kill.
+    replay(producer, settings.raw_topic, files[:1])
+    _wait_for(lambda: _sink_ids(settings), 300, "the first job consuming")
+    feeder = threading.Thread(
+        target=replay, args=(producer, settings.raw_topic, files[1:], 1, 2.0), daemon=True
+    )
     feeder.start()
-    _wait_for(lambda: len(_sink_ids(settings)) >= 40, 240, "first records on the sink")
-    os.killpg(first.pid, signal.SIGKILL)  # the pipeline and its Prism, mid-stream
+    _wait_for(lambda: len(_sink_ids(settings)) >= 40, 120, "records on the sink")
+    os.killpg(first.pid, signal.SIGKILL)  # the run and what it started, mid-stream
     first.wait()
-    killed_at = len(set(_sink_ids(settings)))
-    assert killed_at < len(expected), "the job finished before it could be killed"
+    assert len(set(_sink_ids(settings))) < len(expected), "the job finished before the kill"
     feeder.join(timeout=120)
 
     second = subprocess.Popen(command, env=_env(settings), start_new_session=True)

@@ -3,12 +3,7 @@ checkpointed, against the real broker."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,9 +15,14 @@ from pipeline import job, metrics
 from pipeline.config import Settings
 from pipeline.local.flink import JobServer, LocalCluster, free_port, rest_get
 from pipeline.source.replay import replay
-from tests.conftest import main_labels, seed_files
-from tests.integration.test_end_to_end import SEED_RECORDS, _all_committed, _articles
-from tests.integration.test_faults import _corpus, _env, _expected_ids, _sink_ids, _wait_for
+from tests.conftest import seed_files
+from tests.integration.test_end_to_end import (
+    SEED_RECORDS,
+    _all_committed,
+    _articles,
+    assert_seed_records,
+)
+from tests.integration.test_faults import _corpus, kill_9_then_restart
 
 pytestmark = [pytest.mark.kafka, pytest.mark.flink]
 
@@ -45,13 +45,7 @@ def flink(settings: Settings, job_server: str) -> Settings:
 def test_seed_round_trip_on_flink(flink: Settings, producer) -> None:
     replay(producer, flink.raw_topic, seed_files())
     job.run(flink)
-    records = _articles(flink)
-    assert len(records) == SEED_RECORDS
-    assert len({r["id"] for r in records}) == SEED_RECORDS
-    articles = {r["source"]: r for r in records if r["kind"] == "article"}
-    for name, want in main_labels().items():
-        assert set(articles[name]["partner_countries"]) == want["partner_countries"]
-        assert set(articles[name]["themes"]) == want["themes"]
+    assert_seed_records(flink)
     # Committed at the checkpoints that covered the reads, up to the log end.
     assert _all_committed(flink)
 
@@ -102,31 +96,7 @@ def test_kill_9_on_flink_then_restart_loses_nothing_and_doubles_nothing(
     settings = settings.replace(
         runner="flink", nlp_model="none", until_caught_up=False, checkpointing_interval_ms=1000
     )
-    files = _corpus(tmp_path, pages=60, seed=22)
-    expected = _expected_ids(files)
-    command = [sys.executable, "-m", "pipeline.cli", "run", "--timeout", "600"]
-    first = subprocess.Popen(command, env=_env(settings), start_new_session=True)
-    replay(producer, settings.raw_topic, files[:1])
-    _wait_for(lambda: _sink_ids(settings), 300, "the first job consuming")
-    feeder = threading.Thread(
-        target=replay, args=(producer, settings.raw_topic, files[1:], 1, 2.0), daemon=True
-    )
-    feeder.start()
-    _wait_for(lambda: len(_sink_ids(settings)) >= 40, 120, "records on the sink")
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
-    assert len(set(_sink_ids(settings))) < len(expected), "the job finished before the kill"
-    feeder.join(timeout=120)
-
-    second = subprocess.Popen(command, env=_env(settings), start_new_session=True)
-    try:
-        _wait_for(lambda: set(_sink_ids(settings)) >= expected, 300, "every record after restart")
-    finally:
-        os.killpg(second.pid, signal.SIGKILL)
-        second.wait()
-    ids = _sink_ids(settings)
-    assert set(ids) == expected
-    assert len(ids) == len(set(ids)), "an id was written twice"
+    kill_9_then_restart(settings, producer, _corpus(tmp_path, pages=60, seed=22))
 
 
 def test_on_a_local_flink_cluster_a_batch_finishes_and_a_stream_is_cancelled(
