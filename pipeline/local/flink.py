@@ -298,22 +298,30 @@ def rest_get(address: str, path: str, timeout_s: float = 2.0) -> dict | None:
         return None
 
 
-def cancel_jobs(address: str, name_prefix: str) -> list[str]:
-    """Cancel the running jobs named `name_prefix…` on a cluster: Beam's cancel does not reach
-    a job on a cluster, Flink's REST API does."""
+def cancel_jobs(address: str, name_prefix: str, timeout_s: float = 60.0) -> list[str]:
+    """Cancel the running jobs named `name_prefix…` on a cluster and wait until they are
+    CANCELED: Beam's cancel does not reach a job there, Flink's REST API does."""
     overview = rest_get(address, "/jobs/overview") or {}
     cancelled = []
     for found in overview.get("jobs", []):
-        if found.get("state") in ("RUNNING", "CREATED", "RESTARTING") and found.get(
-            "name", ""
-        ).startswith(name_prefix):
+        if found.get("state") in _LIVE and found.get("name", "").startswith(name_prefix):
             request = urllib.request.Request(
                 f"http://{address}/jobs/{found['jid']}?mode=cancel", method="PATCH"
             )
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(request, timeout=5).close()
                 cancelled.append(found["jid"])
+    deadline = time.monotonic() + timeout_s
+    for jid in cancelled:
+        while (rest_get(address, f"/jobs/{jid}") or {}).get("state") not in _ENDED:
+            if time.monotonic() > deadline:
+                raise FlinkError(f"Flink job {jid} on {address} was not cancelled in {timeout_s}s")
+            time.sleep(0.5)
     return cancelled
+
+
+_LIVE = ("CREATED", "RUNNING", "RESTARTING", "CANCELLING", "FAILING")
+_ENDED = ("CANCELED", "FINISHED", "FAILED")
 
 
 _FROM_SDIST = ("bin", "lib", "opt", "plugins")
