@@ -171,6 +171,9 @@ def run(
                 result = p.run()
                 running.append(result)
                 _wait(result, settings, job_name, timeout_s, stop)
+        except KeyboardInterrupt:
+            stop_job()  # Ctrl-C: on a cluster the job would otherwise run on
+            raise
         finally:
             # The last acknowledgements arrive after the source's last poll (a batch reads
             # everything first); commit them, and no more than them, however the run ended.

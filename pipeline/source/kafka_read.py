@@ -291,7 +291,10 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         if self._at(consumer, tp) >= restriction.stop:
             tracker.try_claim(restriction.stop)  # done: claims past the end, nothing left
             return
-        tracker.defer_remainder(Duration.of(self._spec.idle_poll_s if claimed is None else 0))
+        if claimed is None:
+            tracker.defer_remainder(Duration.of(self._spec.idle_poll_s))
+        else:
+            tracker.defer_remainder()  # at once, as before this read was split in two
 
     def _read_range(self, element, tracker, watermark, finalizer):
         """A fixed range, read to its end within this call.
