@@ -22,7 +22,7 @@ from pipeline.dedup.transforms import AssignStories, FirstSeenFn
 from pipeline.encode.encoder import SCHEMAS_DIR
 from pipeline.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
 from pipeline.ledger import forget
-from pipeline.local.flink import LOCAL
+from pipeline.local.flink import LOCAL, cancel_jobs
 from pipeline.memory import MemoryGuard
 from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
 from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
@@ -191,8 +191,6 @@ def _cancel(settings: Settings, result, job_name: str) -> None:
     except Exception as exc:  # already finished, or the job service is gone
         _LOG.info("cancel: %s", exc)
     if settings.runner == "flink" and settings.flink_master != LOCAL:
-        from pipeline.local.flink import cancel_jobs
-
         cancel_jobs(settings.flink_master, job_name)
 
 

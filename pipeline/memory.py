@@ -69,6 +69,45 @@ def tree_rss_bytes(root: int | None = None, services: bool = False) -> int:
     return rss_bytes(root) + sum(rss_bytes(pid) for pid in descendants(root, services))
 
 
+class PeakMemory:
+    """Samples a process tree's resident memory every `interval_s` in a thread and keeps the
+    peak; `on_sample(bytes)` sees each sample and ends the sampling by returning True."""
+
+    def __init__(
+        self,
+        interval_s: float = 1.0,
+        services: bool = False,
+        on_sample: Callable[[int], bool] | None = None,
+    ) -> None:
+        self.peak_bytes = 0
+        self._interval_s = interval_s
+        self._services = services
+        self._on_sample = on_sample
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> PeakMemory:
+        self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def sample(self) -> int:
+        used = tree_rss_bytes(services=self._services)
+        self.peak_bytes = max(self.peak_bytes, used)
+        return used
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            used = self.sample()
+            if self._on_sample is not None and self._on_sample(used):
+                return
+
+
 class MemoryGuard:
     """Watches the job's tree every `interval_s`; past `limit_mb` it calls `on_exceeded` (stop
     the job) and raises MemoryLimitExceeded in the main thread, where the job waits.
@@ -83,55 +122,50 @@ class MemoryGuard:
         interval_s: float = 0.5,
     ) -> None:
         self.limit_mb = limit_mb
-        self.peak_bytes = 0
         self._on_exceeded = on_exceeded
-        self._interval_s = interval_s
-        self._stop = threading.Event()
+        self._sampler = PeakMemory(interval_s, on_sample=self._check)
         self._tripped: str | None = None
-        self._thread: threading.Thread | None = None
         self._previous_handler: object = None
+
+    @property
+    def peak_bytes(self) -> int:
+        return self._sampler.peak_bytes
+
+    @property
+    def tripped(self) -> str | None:
+        return self._tripped
 
     def __enter__(self) -> MemoryGuard:
         if self.limit_mb <= 0:
             return self
         if threading.current_thread() is threading.main_thread():
             self._previous_handler = signal.signal(signal.SIGUSR1, self._raise)
-        self._thread = threading.Thread(target=self._watch, name="memory-guard", daemon=True)
-        self._thread.start()
+        self._sampler.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._sampler.stop()
         if self._previous_handler is not None:
             signal.signal(signal.SIGUSR1, self._previous_handler)  # type: ignore[arg-type]
         if self._tripped and exc_info[0] is None:
             raise MemoryLimitExceeded(self._tripped)
 
-    @property
-    def tripped(self) -> str | None:
-        return self._tripped
-
     def _raise(self, _signum: int, _frame: object) -> None:
         if self._tripped:
             raise MemoryLimitExceeded(self._tripped)
 
-    def _watch(self) -> None:
-        limit = self.limit_mb * 1024 * 1024
-        while not self._stop.wait(self._interval_s):
-            used = tree_rss_bytes()
-            self.peak_bytes = max(self.peak_bytes, used)
-            if used <= limit:
-                continue
-            self._tripped = (
-                f"the job's processes use {used / 2**20:.0f} MB, over the ceiling of "
-                f"{self.limit_mb} MB (--max-memory-mb); the job was stopped"
-            )
-            _LOG.error(self._tripped)
-            if self._on_exceeded is not None:
-                with contextlib.suppress(Exception):
-                    self._on_exceeded()
-            if self._previous_handler is not None:
-                os.kill(os.getpid(), signal.SIGUSR1)  # the handler runs in the main thread
-            return
+    def _check(self, used: int) -> bool:
+        """Over the ceiling: stop the job, interrupt the main thread, and stop watching."""
+        if used <= self.limit_mb * 1024 * 1024:
+            return False
+        self._tripped = (
+            f"the job's processes use {used / 2**20:.0f} MB, over the ceiling of "
+            f"{self.limit_mb} MB (--max-memory-mb); the job was stopped"
+        )
+        _LOG.error(self._tripped)
+        if self._on_exceeded is not None:
+            with contextlib.suppress(Exception):
+                self._on_exceeded()
+        if self._previous_handler is not None:
+            os.kill(os.getpid(), signal.SIGUSR1)  # the handler runs in the main thread
+        return True

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from pipeline.classify.evaluate import read_labels
-from pipeline.memory import tree_rss_bytes
+from pipeline.memory import PeakMemory
 from tests import reaper
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,29 +34,10 @@ def seeds() -> list[Path]:
     return files
 
 
-class _PeakMemory:
-    """Samples the session's whole process tree (pytest, jobs, brokers) for the summary."""
-
-    def __init__(self) -> None:
-        self.peak_bytes = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(1.0):
-            self.sample()
-
-    def sample(self) -> None:
-        self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(services=True))
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config._newswire_watchdog = reaper.start(os.getpid())  # type: ignore[attr-defined]
-    config._newswire_peak = _PeakMemory()  # type: ignore[attr-defined]
+    # The session's whole tree, brokers and clusters included, for the closing summary.
+    config._newswire_peak = PeakMemory(services=True).start()  # type: ignore[attr-defined]
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

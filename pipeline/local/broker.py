@@ -13,7 +13,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.local.maven import fetch_jars
+from pipeline.local.ports import listening
 
 POM = PROJECT_ROOT / "deploy" / "local" / "kafka-pom.xml"
 
@@ -99,9 +99,7 @@ class LocalBroker:
         return pid
 
     def is_listening(self) -> bool:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            return sock.connect_ex(("127.0.0.1", self.settings.broker_port)) == 0
+        return listening(self.settings.broker_port)
 
     def up(self, reset: bool = False, timeout_s: float = 120.0) -> None:
         if self.pid() is not None:

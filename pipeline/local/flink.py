@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.local.maven import fetch_jars
+from pipeline.local.ports import free_port, listening
 
 BEAM_JAVA_VERSION = "2.62.0"
 FLINK_VERSION = "1.19.0"
@@ -50,18 +50,6 @@ def job_server_jars(settings: Settings) -> Path:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def listening(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
 def _die_with_parent() -> None:
     """In the child before exec: the kernel kills it when the process that started it dies,
     however that dies (kill -9, the OOM killer), so no job server outlives its job."""
@@ -80,16 +68,18 @@ class JobServer:
         self.settings = settings
         self.process: subprocess.Popen | None = None
         self.port = 0
-        self.log = settings.cache_dir / "logs" / "flink-job-server.log"
 
     @property
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def log(self) -> Path:
+        return self.settings.cache_dir / "logs" / f"flink-job-server-{self.port}.log"
+
     def start(self, timeout_s: float = 120.0) -> str:
         jars = job_server_jars(self.settings)
         self.port = free_port()
-        self.log = self.log.with_name(f"flink-job-server-{self.port}.log")
         command = [
             "java",
             f"-Xmx{self.settings.flink_heap_mb}m",
@@ -195,10 +185,9 @@ class LocalCluster:
             raise FlinkError(f"port {port} is taken; choose another with --flink-rest-port")
         home = self.install()
         self._write_conf(home)
-        env = {**os.environ, "FLINK_CONF_DIR": str(self.conf), "FLINK_LOG_DIR": str(self.log_dir)}
         done = subprocess.run(
             ["bash", str(home / "bin" / "start-cluster.sh")],
-            env=env,
+            env=self._env(),
             capture_output=True,
             text=True,
             start_new_session=True,  # a service: it outlives this command
@@ -221,9 +210,10 @@ class LocalCluster:
         if not (self.home / "bin").exists() or not self.conf.exists():
             return False
         running = self._overview() is not None
-        env = {**os.environ, "FLINK_CONF_DIR": str(self.conf), "FLINK_LOG_DIR": str(self.log_dir)}
         subprocess.run(
-            ["bash", str(self.home / "bin" / "stop-cluster.sh")], env=env, capture_output=True
+            ["bash", str(self.home / "bin" / "stop-cluster.sh")],
+            env=self._env(),
+            capture_output=True,
         )
         deadline = time.monotonic() + 30
         while self._overview() is not None:
@@ -245,6 +235,10 @@ class LocalCluster:
     @property
     def log_dir(self) -> Path:
         return self.conf / "log"
+
+    def _env(self) -> dict[str, str]:
+        """What Flink's scripts need to find this cluster's configuration and logs."""
+        return {**os.environ, "FLINK_CONF_DIR": str(self.conf), "FLINK_LOG_DIR": str(self.log_dir)}
 
     def _startup_failure(self) -> str:
         """The cause a JobManager logged when it gave up starting, if it did."""

@@ -34,9 +34,9 @@ from pipeline.model import Message
 
 _LOG = logging.getLogger(__name__)
 OPEN_END = sys.maxsize
-# When offsets are committed: once the sinks acknowledge every record derived from them (the
-# run's ledger, when every stage runs in this process), or once the runner has checkpointed
-# the bundle that read them (Flink, whose stages may run in other processes).
+# When offsets are committed: at each poll (LEDGER, the DirectRunner), or when a checkpoint
+# completes after the bundle that read them (CHECKPOINT, Flink). Either way never past what the
+# run's ledger says the sinks acknowledged, where the run has one (every stage in this process).
 LEDGER, CHECKPOINT = "ledger", "checkpoint"
 
 

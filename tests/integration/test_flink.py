@@ -13,7 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline import job, metrics
 from pipeline.config import Settings
-from pipeline.local.flink import JobServer, LocalCluster, free_port, rest_get
+from pipeline.local.flink import JobServer, LocalCluster, rest_get
+from pipeline.local.ports import free_port
 from pipeline.source.replay import replay
 from tests.conftest import seed_files
 from tests.integration.test_end_to_end import (
