@@ -302,7 +302,7 @@ def _classify(settings: Settings, args: argparse.Namespace, _extra: list[str]) -
 def _eval(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
     from pipeline.classify import evaluate
     from pipeline.classify.classifier import Classifier
-    from pipeline.parse.files import read_items
+    from pipeline.parse.files import read_file_page
     from pipeline.parse.page import parse_page
 
     labels = evaluate.read_labels(args.labels)
@@ -311,7 +311,7 @@ def _eval(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> in
     if missing:
         raise SystemExit(f"newswire eval: labelled pages not given: {', '.join(missing)}")
     parsed = {
-        name: parse_page(read_items(path, settings.max_page_bytes)[0].page.text)
+        name: parse_page(read_file_page(path, settings.max_page_bytes).text)
         for name, path in pages.items()
     }
     articles = [evaluate.find_article(item, parsed[item.file]) for item in labels]

@@ -36,6 +36,20 @@ class Message:
 
 
 @dataclass(frozen=True)
+class PageRef:
+    """Where an article came from: what its record names of its page, without the page's text.
+
+    Items carry this, not the Page: a page of ten thousand teasers would otherwise be copied
+    into each of them, and every stage boundary would encode it ten thousand times.
+    """
+
+    page_id: str
+    source: str
+    replayed_at_ms: int
+    origin: str  # topic/partition@offset, for tracing a record back to its input
+
+
+@dataclass(frozen=True)
 class Page:
     """A raw page that decoded as text, with where it came from."""
 
@@ -44,6 +58,10 @@ class Page:
     text: str
     replayed_at_ms: int
     origin: str  # topic/partition@offset, for tracing a record back to its input
+
+    @property
+    def ref(self) -> PageRef:
+        return PageRef(self.page_id, self.source, self.replayed_at_ms, self.origin)
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,7 @@ class Item:
     """An article in the context of the page that carried it: what dedup and classify work on."""
 
     article_id: str
-    page: Page
+    page: PageRef
     article: Article
     classification: Classification = field(default_factory=Classification)
     story: Story | None = None

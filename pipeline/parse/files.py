@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.model import Item, Message
+from pipeline.model import Item, Message, Page
 from pipeline.parse.decode import SOURCE_HEADER, read_page
 from pipeline.parse.split import split_page
 
@@ -23,4 +23,9 @@ def file_message(path: Path, offset: int = 0) -> Message:
 
 def read_items(path: Path, max_page_bytes: int, offset: int = 0) -> list[Item]:
     """The page's article and teasers; raises `Rejected` as the pipeline would dead-letter it."""
-    return split_page(read_page(file_message(path, offset), max_page_bytes))
+    return split_page(read_file_page(path, max_page_bytes, offset))
+
+
+def read_file_page(path: Path, max_page_bytes: int, offset: int = 0) -> Page:
+    """The file as the page the pipeline would decode; raises `Rejected` as it would."""
+    return read_page(file_message(path, offset), max_page_bytes)

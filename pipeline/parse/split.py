@@ -9,4 +9,4 @@ from pipeline.parse.page import parse_page
 
 def split_page(page: Page) -> list[Item]:
     parsed = parse_page(page.text)
-    return [Item(article_id(a), page, a) for a in (parsed.article, *parsed.teasers)]
+    return [Item(article_id(a), page.ref, a) for a in (parsed.article, *parsed.teasers)]

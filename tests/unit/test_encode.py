@@ -9,7 +9,7 @@ from pipeline.classify.classifier import Classifier
 from pipeline.dedup.keys import article_id
 from pipeline.encode.avro_codec import MAGIC, AvroCodec, fingerprint
 from pipeline.encode.encoder import SCHEMAS_DIR, Encoder
-from pipeline.model import DeadLetter, Item, Kind, Message, Page
+from pipeline.model import DeadLetter, Item, Kind, Message, PageRef
 from pipeline.parse.page import parse_page
 from tests.conftest import SEEDS
 
@@ -17,7 +17,7 @@ from tests.conftest import SEEDS
 def _item() -> Item:
     text = (SEEDS / "000_f63c9966fde575a3.txt").read_text(encoding="utf-8")
     article = parse_page(text).article
-    page = Page("p-1", "000.txt", text, 1_700_000_000_123, "raw/0@0")
+    page = PageRef("p-1", "000.txt", 1_700_000_000_123, "raw/0@0")
     return Classifier.from_data().classify_item(Item(article_id(article), page, article))
 
 
