@@ -17,13 +17,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from apache_beam.coders import PickleCoder, StrUtf8Coder
+from apache_beam.coders import StrUtf8Coder
 
 from bench import e2e
 from pipeline import corpus
 from pipeline.classify.classifier import Classifier
 from pipeline.dedup.keys import article_id
-from pipeline.dedup.stories import Bucket, StoryIndex, StorySettings, duplicate_pairs
+from pipeline.dedup.stories import (
+    Bucket,
+    Registration,
+    StoryIndex,
+    StorySettings,
+    duplicate_pairs,
+    encode_registration,
+)
 from pipeline.model import Article, Kind
 from pipeline.parse.page import parse_page
 
@@ -72,12 +79,12 @@ def state_per_100k_stories(stories: int = 100_000) -> dict[str, float]:
     """Keyed state a story costs in the pipeline, as the runner stores it (key + coded value),
     and the offline index's resident memory for `stories` distinct stories."""
     settings = StorySettings()
-    key_coder, value_coder = StrUtf8Coder(), PickleCoder()
-    # StoriesFn logs one (band key, bucket) entry a band; FirstSeenFn keeps id -> True.
-    entry = ("41:" + "0" * 16, Bucket("s-a-" + "0" * 20, 1_700_000_000_000))
-    per_bucket = len(value_coder.encode(entry))
+    key_coder = StrUtf8Coder()
+    # StoriesFn logs one registration a story (its bands); FirstSeenFn keeps id -> True.
+    keys = tuple(bytes((band,)) + bytes(8) for band in range(settings.bands))
+    registration = Registration(Bucket("s-a-" + "0" * 20, 1_700_000_000_000), keys)
     first_seen = len(key_coder.encode("a-" + "0" * 20)) + 1
-    per_story = settings.bands * per_bucket + first_seen
+    per_story = len(encode_registration(registration)) + first_seen
     rng = random.Random(0)
     vocabulary = [f"mot{i}" for i in range(20_000)]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

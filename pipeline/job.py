@@ -18,7 +18,7 @@ from pipeline import metrics, runners
 from pipeline.classify.transforms import ClassifyFn
 from pipeline.config import Settings
 from pipeline.dedup.stories import StorySettings
-from pipeline.dedup.transforms import AssignStories, FirstSeenFn
+from pipeline.dedup.transforms import AssignStories, FirstSeen
 from pipeline.encode.encoder import SCHEMAS_DIR
 from pipeline.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
 from pipeline.ledger import forget
@@ -58,14 +58,13 @@ class EnrichPages(beam.PTransform):
         ).with_outputs(DEAD_LETTERS, main="pages")
         parsed = (
             decoded.pages
-            | "FirstPage" >> beam.ParDo(FirstSeenFn("page", self._ttl_s, run_id=self._run_id))
+            | "FirstPage" >> FirstSeen("page", self._ttl_s, run_id=self._run_id)
             | "Split"
             >> beam.ParDo(SplitPageFn(self._run_id)).with_outputs(DEAD_LETTERS, main="items")
         )
         articles = (
             parsed.items
-            | "FirstArticle"
-            >> beam.ParDo(FirstSeenFn("article", self._ttl_s, self._written.ids, self._run_id))
+            | "FirstArticle" >> FirstSeen("article", self._ttl_s, self._written.ids, self._run_id)
             | "Stories" >> AssignStories(StorySettings(), self._ttl_s, self._written.stories)
             | "Classify" >> beam.ParDo(ClassifyFn(self._nlp_model))
             | "Encode" >> beam.ParDo(EncodeItemFn(self._run_id)).with_outputs(CANONICAL, main="all")

@@ -9,15 +9,16 @@ buckets with one story joins that story; otherwise it starts a story of its own 
 canonical record. Either way the buckets it is first to fill are registered to the story it
 ended in, so a story grows by its edits and never splits off a story with no canonical record.
 
-Plain functions and a small in-memory index: the Beam shell (dedup/transforms.py) keeps one
-log of buckets in keyed state, the offline `newswire classify` keeps them in a dict, and both
-use `StoryIndex`.
+Plain functions and a small in-memory index: the Beam shell (dedup/transforms.py) keeps a
+log of compact registrations in keyed state, the offline `newswire classify` keeps the index
+alone, and both use `StoryIndex`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import struct
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from functools import cached_property
 import numpy as np
 
 from pipeline.classify.nlp import words
+from pipeline.dedup.expiring import Expiring
 from pipeline.model import Article, Story
 
 
@@ -75,6 +77,9 @@ def shingles(text: str, size: int) -> set[bytes]:
     return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
 
 
+BandKey = bytes  # one byte of band index, then an 8-byte hash of the band's rows
+
+
 class Signer:
     """MinHash signatures and band keys; the permutations are made once."""
 
@@ -100,15 +105,15 @@ class Signer:
         minhash.update_batch(sorted(shingles(text, self.settings.shingle)))
         return minhash.hashvalues
 
-    def band_keys(self, text: str) -> list[str]:
-        """One key a band: its index and a short hash of its rows."""
+    def band_keys(self, text: str) -> list[BandKey]:
+        """One key a band: its index and a short hash of its rows (9 bytes, for compact state)."""
         signature = self.signature(text)
         rows = self.settings.rows
         return [
-            f"{band}:"
+            bytes((band,))
             + hashlib.blake2b(
                 signature[band * rows : (band + 1) * rows].tobytes(), digest_size=8
-            ).hexdigest()
+            ).digest()
             for band in range(self.settings.bands)
         ]
 
@@ -133,18 +138,49 @@ def resolve(article_id: str, seen_ms: int, answers: Iterable[Answer], min_bands:
     return Story(story_id, canonical=False, first_seen_ms=first_seen_ms)
 
 
+@dataclass(frozen=True)
+class Registration:
+    """Buckets one article was first to fill, all given to one story: the unit of the log."""
+
+    bucket: Bucket
+    keys: tuple[BandKey, ...]
+
+
+_KEY_BYTES = 9
+_HEADER = struct.Struct(">qH")  # first_seen_ms, length of the story id
+
+
+def encode_registration(registration: Registration) -> bytes:
+    """Compact bytes for keyed state: 10 bytes, the story id, then 9 bytes a bucket."""
+    story_id = registration.bucket.story_id.encode()
+    return (
+        _HEADER.pack(registration.bucket.first_seen_ms, len(story_id))
+        + story_id
+        + b"".join(registration.keys)
+    )
+
+
+def decode_registration(data: bytes) -> Registration:
+    first_seen_ms, length = _HEADER.unpack_from(data)
+    start = _HEADER.size + length
+    story_id = data[_HEADER.size : start].decode()
+    keys = tuple(data[i : i + _KEY_BYTES] for i in range(start, len(data), _KEY_BYTES))
+    return Registration(Bucket(story_id, first_seen_ms), keys)
+
+
 class StoryIndex:
     """The band buckets of the stories seen, in memory, and the story of each new article.
 
-    The pipeline keeps one in its stories DoFn and logs every new bucket to keyed state
-    (`registrations`), from which a worker `restore`s it; `newswire classify` keeps one for
-    the files of a call and, with `remember_ids`, also marks exact repeats as updates.
+    The pipeline keeps one in its stories DoFn and logs every article's new buckets to keyed
+    state (`registrations`), from which a worker `restore`s it; `newswire classify` keeps one
+    for the files of a call and, with `remember_ids`, also marks exact repeats as updates.
+    Pruning costs what it removes (see `Expiring`).
     """
 
     def __init__(self, settings: StorySettings | None = None, remember_ids: bool = True) -> None:
         self.signer = Signer(settings)
-        self._buckets: dict[str, Bucket] = {}
-        self._new: list[tuple[str, Bucket]] = []
+        self._buckets: Expiring[BandKey, Bucket] = Expiring()
+        self._new: list[Registration] = []
         self._seen: dict[str, Story] | None = {} if remember_ids else None
 
     def assign(self, article_id: str, article: Article, seen_ms: int) -> Story:
@@ -155,35 +191,46 @@ class StoryIndex:
         answers = [Answer(b.story_id, b.first_seen_ms) if b else Answer(None) for b in found]
         story = resolve(article_id, seen_ms, answers, self.signer.settings.min_bands)
         joined = Bucket(story.story_id, story.first_seen_ms)
-        for key, bucket in zip(keys, found, strict=True):
-            if bucket is None:
-                self._buckets[key] = joined
-                self._new.append((key, joined))
+        filled = tuple(key for key, bucket in zip(keys, found, strict=True) if bucket is None)
+        if filled:
+            registration = Registration(joined, filled)
+            self._add(registration)
+            self._new.append(registration)
         if self._seen is not None:
             self._seen[article_id] = story
         return story
 
-    def registrations(self) -> list[tuple[str, Bucket]]:
-        """Buckets registered since the last call, to be logged durably."""
+    def _add(self, registration: Registration) -> None:
+        bucket = registration.bucket
+        for key in registration.keys:
+            self._buckets.setdefault(key, bucket, bucket.first_seen_ms)
+
+    def registrations(self) -> list[Registration]:
+        """Registrations since the last call, to be logged durably."""
         new, self._new = self._new, []
         return new
 
-    def restore(self, entries: Iterable[tuple[str, Bucket]]) -> None:
-        for key, bucket in entries:
-            self._buckets.setdefault(key, bucket)
+    def restore(self, registrations: Iterable[Registration]) -> None:
+        for registration in registrations:
+            self._add(registration)
 
     def register_story(self, story_id: str, first_seen_ms: int, text: str) -> None:
         """A story known from elsewhere (the canonical topic, at a warm start)."""
-        bucket = Bucket(story_id, first_seen_ms)
-        self.restore((key, bucket) for key in self.signer.band_keys(text))
+        keys = tuple(self.signer.band_keys(text))
+        self.restore([Registration(Bucket(story_id, first_seen_ms), keys)])
 
-    def prune(self, before_ms: int) -> list[tuple[str, Bucket]]:
-        """Forget buckets of stories first seen before `before_ms`; the kept entries."""
-        self._buckets = {k: b for k, b in self._buckets.items() if b.first_seen_ms >= before_ms}
-        return list(self._buckets.items())
+    def oldest_ms(self) -> int | None:
+        return self._buckets.oldest_ms()
 
-    def entries(self) -> Iterable[tuple[str, Bucket]]:
-        return self._buckets.items()
+    def prune(self, before_ms: int) -> list[Registration] | None:
+        """Forget buckets of stories first seen before `before_ms`. None when nothing went;
+        else what is kept, as registrations to rewrite the log with."""
+        if not self._buckets.prune(before_ms):
+            return None
+        by_bucket: dict[Bucket, list[BandKey]] = defaultdict(list)
+        for key, bucket in self._buckets.items():
+            by_bucket[bucket].append(key)
+        return [Registration(bucket, tuple(keys)) for bucket, keys in by_bucket.items()]
 
     def __len__(self) -> int:
         return len(self._buckets)

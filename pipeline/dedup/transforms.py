@@ -1,17 +1,22 @@
-"""Emit the first value per key, once, with the fact "seen" kept in Beam keyed state.
+"""Beam shells around the dedup indexes: exact repeats by id (`FirstSeen`) and stories
+(`AssignStories`).
 
-Runner-agnostic: state lives where the runner keeps it (checkpointed on Flink), never in a
-process-global cache. State is bounded: an event-time timer clears a key `ttl_s` after the
-element that set it, so memory follows the stories of the last TTL, not all stories ever seen.
+Runner-agnostic: the durable copy of each index is keyed state (checkpointed on Flink), a log
+of compact byte entries; the in-memory copy a worker works from is rebuilt from that log. State
+is bounded: an event-time timer a key prunes what is older than the TTL, so memory follows
+the stories of the last TTL, not all stories ever seen.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 import apache_beam as beam
-from apache_beam.coders import BooleanCoder, PickleCoder, VarIntCoder
+from apache_beam.coders import BytesCoder, VarIntCoder
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import (
     BagStateSpec,
@@ -19,61 +24,184 @@ from apache_beam.transforms.userstate import (
     TimerSpec,
     on_timer,
 )
-from apache_beam.utils.timestamp import Duration, Timestamp
+from apache_beam.utils.timestamp import Timestamp
 
 from pipeline import metrics
-from pipeline.dedup.stories import StoryIndex, StorySettings
+from pipeline.dedup.seen import SeenIds, shard_of
+from pipeline.dedup.stories import (
+    StoryIndex,
+    StorySettings,
+    decode_registration,
+    encode_registration,
+)
 from pipeline.ledger import ledger, origin_of
 from pipeline.sink.warm_start import KnownStory
 
+T = TypeVar("T")
 
-@beam.typehints.with_input_types(tuple[str, typing.Any])
+
+class Restored(Generic[T]):
+    """A worker's in-memory indexes, one a key, trusted only while the key's state agrees.
+
+    Every change to a key's log writes a fresh random version beside it. An index whose
+    version is not the one in state is stale (the runner restored an older checkpoint, or
+    another worker owned the key) and is rebuilt from the log, so a rolled-back log is never
+    answered from memory that saw later input.
+    """
+
+    def __init__(self, build: Callable[[Iterable[bytes]], T]) -> None:
+        self._build = build
+        self._by_key: dict[typing.Any, tuple[bytes, T]] = {}
+
+    def get(self, key, log, version) -> T:
+        token = version.read()
+        cached = self._by_key.get(key)
+        if token is not None and cached is not None and cached[0] == token:
+            return cached[1]
+        index = self._build(log.read() if token is not None else ())
+        self._by_key[key] = (token or b"", index)
+        return index
+
+    def changed(self, key, version) -> None:
+        token = os.urandom(8)
+        version.write(token)
+        self._by_key[key] = (token, self._by_key[key][1])
+
+
+def _millis(at: Timestamp) -> int:
+    return int(at.micros // 1000)
+
+
+def _seen_ids(entries: Iterable[bytes]) -> SeenIds:
+    seen = SeenIds()
+    seen.restore(entries)
+    return seen
+
+
 class FirstSeenFn(beam.DoFn):
-    SEEN = ReadModifyWriteStateSpec("seen", BooleanCoder())
+    """(shard, (id, value)) -> the value of each id's first sighting, once."""
+
+    LOG = BagStateSpec("seen", BytesCoder())
+    VERSION = ReadModifyWriteStateSpec("version", BytesCoder())
+    NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", VarIntCoder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
     def __init__(
         self, what: str, ttl_s: float, known: frozenset[str] = frozenset(), run_id: str = ""
     ) -> None:
         self._what = what
-        self._ttl = Duration.of(ttl_s)
+        self._ttl_ms = int(ttl_s * 1000)
         self._known = known  # ids already on the sink before this job started
         self._run_id = run_id
+
+    def setup(self) -> None:
+        self._restored: Restored[SeenIds] = Restored(_seen_ids)
 
     def process(
         self,
         element,
         timestamp=beam.DoFn.TimestampParam,
-        seen=beam.DoFn.StateParam(SEEN),
+        log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
         expiry=beam.DoFn.TimerParam(EXPIRY),
     ):
-        key, value = element
-        if key in self._known or seen.read():
+        shard, (key, value) = element
+        seen = self._restored.get(shard, log, version)
+        entry = None if key in self._known else seen.add(key, _millis(timestamp))
+        if entry is None:
             article = getattr(value, "article", None)  # an Item: count by article or teaser
             metrics.duplicate_dropped(article.kind.value if article else self._what)
             if self._run_id:
                 ledger(self._run_id).fork(origin_of(value), 0)
             return
-        seen.write(True)
-        expiry.set(timestamp + self._ttl)
+        log.add(entry)
+        self._restored.changed(shard, version)
+        _schedule(seen.oldest_ms(), self._ttl_ms, next_expiry, expiry)
         yield value
 
     @on_timer(EXPIRY)
-    def expire(self, seen=beam.DoFn.StateParam(SEEN)):
-        seen.clear()
+    def expire(
+        self,
+        key=beam.DoFn.KeyParam,
+        fired=beam.DoFn.TimestampParam,
+        log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
+    ):
+        seen = self._restored.get(key, log, version)
+        if _rewrite(log, seen.prune(_millis(fired) - self._ttl_ms)):
+            self._restored.changed(key, version)
+        next_expiry.clear()
+
+
+def _schedule(oldest_ms: int | None, ttl_ms: int, next_expiry, expiry) -> None:
+    """One timer a key, an eighth of a TTL after its oldest entry turns a TTL old, so a prune
+    removes an eighth of a TTL's entries and the log is rewritten a few times a TTL."""
+    if oldest_ms is None or next_expiry.read() is not None:
+        return
+    at = oldest_ms + ttl_ms + ttl_ms // 8
+    next_expiry.write(at)
+    expiry.set(Timestamp.of(at / 1000))
+
+
+def _rewrite(log, kept: Iterable[bytes] | None) -> bool:
+    """The log as `kept` says, when a prune removed anything (`kept` is not None)."""
+    if kept is None:
+        return False
+    log.clear()
+    for entry in kept:
+        log.add(entry)
+    return True
+
+
+class FirstSeen(beam.PTransform):
+    """(id, value) -> the value of each id's first sighting within the TTL.
+
+    Args:
+        what: what the ids name ("page", "article"), for the duplicate metric.
+        ttl_s: how long, in event time, an id is remembered.
+        known: ids already on the sink before the job started (a warm start).
+        run_id: the delivery ledger that a dropped repeat is reported to ("" for none).
+        shards: how many keys the ids are spread over; state and timers scale with these.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        ttl_s: float,
+        known: frozenset[str] = frozenset(),
+        run_id: str = "",
+        shards: int = 256,
+    ) -> None:
+        super().__init__()
+        self._fn = FirstSeenFn(what, ttl_s, known, run_id)
+        self._shards = shards
+
+    def expand(self, keyed: beam.PCollection) -> beam.PCollection:
+        shards = self._shards
+        return (
+            keyed
+            # Typed Any: an inferred key coder made the in-process runner misread the stage's
+            # timers (its timer key coder stayed the generic one).
+            | "Shard"
+            >> beam.Map(lambda kv: (shard_of(kv[0], shards), kv)).with_output_types(typing.Any)
+            | "FirstSeen" >> beam.ParDo(self._fn)
+        )
 
 
 class StoriesFn(beam.DoFn):
     """Every article's story, from one index of LSH buckets under a single key.
 
-    Keyed state is the durable log of bucket registrations (one bag append per new bucket);
-    the index itself lives in the DoFn and is rebuilt from the log when a worker first sees the
-    key, so an article costs one stateful element, not one per band. A timer prunes buckets
-    older than the TTL from the log and the index. One key means one worker: the stage handles
-    hundreds of articles a second, far more than a wire sends; shard it if that ever changes.
+    Keyed state is the durable log of registrations (at most one compact bag append an
+    article, see `encode_registration`), and the index is rebuilt from it (see `Restored`), so
+    an article costs one stateful element, not one per band. A timer prunes buckets older than
+    the TTL. One key means one worker: the stage handles hundreds of articles a second, far
+    more than a wire sends; shard it if that ever changes.
     """
 
-    LOG = BagStateSpec("buckets", PickleCoder())
+    LOG = BagStateSpec("registrations", BytesCoder())
+    VERSION = ReadModifyWriteStateSpec("version", BytesCoder())
     NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", VarIntCoder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
@@ -85,35 +213,33 @@ class StoriesFn(beam.DoFn):
         self._known = known
 
     def setup(self) -> None:
-        self._index: StoryIndex | None = None
+        self._restored: Restored[StoryIndex] = Restored(self._index)
 
-    def _restored(self, log) -> StoryIndex:
-        if self._index is None:
-            index = StoryIndex(self._settings, remember_ids=False)
-            for story in self._known:
-                index.register_story(story.story_id, story.first_seen_ms, story.text)
-            index.restore(log.read())
-            self._index = index
-        return self._index
+    def _index(self, log: Iterable[bytes]) -> StoryIndex:
+        index = StoryIndex(self._settings, remember_ids=False)
+        for story in self._known:
+            index.register_story(story.story_id, story.first_seen_ms, story.text)
+        index.restore(decode_registration(entry) for entry in log)
+        return index
 
     def process(
         self,
         element,
         log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
         next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
         expiry=beam.DoFn.TimerParam(EXPIRY),
     ):
-        _, item = element
-        index = self._restored(log)
+        key, item = element
+        index = self._restored.get(key, log, version)
         with metrics.stage("stories"):
             story = index.assign(item.article_id, item.article, item.page.replayed_at_ms)
-        for entry in index.registrations():
-            log.add(entry)
-        if next_expiry.read() is None:
-            oldest = min((b.first_seen_ms for _, b in index.entries()), default=None)
-            at = (oldest if oldest is not None else item.page.replayed_at_ms) + self._ttl_ms
-            next_expiry.write(at)
-            expiry.set(Timestamp.of(at / 1000))
+        registrations = index.registrations()
+        for registration in registrations:
+            log.add(encode_registration(registration))
+        if registrations:
+            self._restored.changed(key, version)
+        _schedule(index.oldest_ms(), self._ttl_ms, next_expiry, expiry)
         if not story.canonical:
             metrics.near_duplicate(item.article.kind.value)
         yield dataclasses.replace(item, story=story)
@@ -121,22 +247,29 @@ class StoriesFn(beam.DoFn):
     @on_timer(EXPIRY)
     def expire(
         self,
+        key=beam.DoFn.KeyParam,
         fired=beam.DoFn.TimestampParam,
         log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
         next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
     ):
         # The next article sets the next timer (the runner's timers set from a timer callback
         # were not reliable here); on a quiet wire the state waits for it to shrink.
-        index = self._restored(log)
-        kept = index.prune(int(fired.micros // 1000) - self._ttl_ms)
-        log.clear()
-        for entry in kept:
-            log.add(entry)
+        index = self._restored.get(key, log, version)
+        kept = index.prune(_millis(fired) - self._ttl_ms)
+        if _rewrite(log, None if kept is None else map(encode_registration, kept)):
+            self._restored.changed(key, version)
         next_expiry.clear()
 
 
 class AssignStories(beam.PTransform):
-    """Items -> items with their story (see StoriesFn)."""
+    """Items -> items with their story (see StoriesFn).
+
+    Args:
+        settings: the MinHash/LSH parameters.
+        ttl_s: how long, in event time, a story's buckets are kept.
+        known: stories already on the canonical topic (a warm start).
+    """
 
     def __init__(
         self, settings: StorySettings, ttl_s: float, known: tuple[KnownStory, ...] = ()
@@ -147,8 +280,6 @@ class AssignStories(beam.PTransform):
     def expand(self, items: beam.PCollection) -> beam.PCollection:
         return (
             items
-            # Typed Any: an inferred str key coder made the in-process runner misread the
-            # stage's timers (its timer key coder stayed the generic one).
             | "OneIndex" >> beam.Map(lambda item: ("stories", item)).with_output_types(typing.Any)
             | "Stories" >> beam.ParDo(self._fn)
         )

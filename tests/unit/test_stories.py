@@ -14,7 +14,9 @@ from pipeline.dedup.stories import (
     Answer,
     StoryIndex,
     StorySettings,
+    decode_registration,
     duplicate_pairs,
+    encode_registration,
     resolve,
 )
 from pipeline.parse.page import parse_page
@@ -77,12 +79,27 @@ def test_the_index_logs_new_buckets_prunes_old_ones_and_restores() -> None:
     index = StoryIndex(remember_ids=False)
     first = index.assign(article_id(parsed.article), parsed.article, 1_000)
     logged = index.registrations()
-    assert len(logged) == index.signer.settings.bands and index.registrations() == []
+    assert len(logged) == 1 and len(logged[0].keys) == index.signer.settings.bands
+    assert index.registrations() == []
+    stored = [encode_registration(registration) for registration in logged]
+    assert len(stored[0]) < 600  # a story's state, as the runner keeps it
     restored = StoryIndex(remember_ids=False)
-    restored.restore(logged)
+    restored.restore(decode_registration(entry) for entry in stored)
     again = restored.assign("a-other", parsed.article, 2_000)
     assert again.story_id == first.story_id and not again.canonical
+    assert restored.prune(before_ms=500) is None and len(restored) == len(logged[0].keys)
     assert restored.prune(before_ms=1_500) == [] and len(restored) == 0
+
+
+def test_pruning_keeps_the_younger_stories_whole() -> None:
+    pages = [parse_page(path.read_text("utf-8")).article for path in seed_files()[:3]]
+    index = StoryIndex(remember_ids=False)
+    for n, article in enumerate(pages):
+        index.assign(f"a-{n}", article, 1_000 * (n + 1))
+    kept = index.prune(before_ms=1_500)
+    assert kept is not None
+    assert sorted(r.bucket.story_id for r in kept) == ["s-a-1", "s-a-2"]
+    assert index.oldest_ms() == 2_000 and len(index) == sum(len(r.keys) for r in kept)
 
 
 def test_an_edit_that_joins_a_story_registers_its_new_buckets_to_that_story() -> None:
@@ -98,8 +115,8 @@ def test_an_edit_that_joins_a_story_registers_its_new_buckets_to_that_story() ->
     new = index.registrations()
     assert (second.story_id, second.canonical) == (first.story_id, False)
     assert new, "the second headline fills buckets of its own"
-    assert {bucket.story_id for _, bucket in new} == {first.story_id}
-    assert {bucket.first_seen_ms for _, bucket in new} == {1_000}
+    assert {r.bucket.story_id for r in new} == {first.story_id}
+    assert {r.bucket.first_seen_ms for r in new} == {1_000}
 
 
 def test_settings_refuse_more_rows_than_permutations() -> None:
