@@ -17,12 +17,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from apache_beam.coders import StrUtf8Coder
-
 from bench import e2e
 from pipeline import corpus
 from pipeline.classify.classifier import Classifier
 from pipeline.dedup.keys import article_id
+from pipeline.dedup.seen import encode_seen
 from pipeline.dedup.stories import (
     Bucket,
     Registration,
@@ -79,11 +78,11 @@ def state_per_100k_stories(stories: int = 100_000) -> dict[str, float]:
     """Keyed state a story costs in the pipeline, as the runner stores it (key + coded value),
     and the offline index's resident memory for `stories` distinct stories."""
     settings = StorySettings()
-    key_coder = StrUtf8Coder()
-    # StoriesFn logs one registration a story (its bands); FirstSeenFn keeps id -> True.
+    # StoriesFn logs one registration a story (its bands); FirstSeenFn one entry an id (the
+    # page ids, one a page of several stories, are left out).
     keys = tuple(bytes((band,)) + bytes(8) for band in range(settings.bands))
     registration = Registration(Bucket("s-a-" + "0" * 20, 1_700_000_000_000), keys)
-    first_seen = len(key_coder.encode("a-" + "0" * 20)) + 1
+    first_seen = len(encode_seen("a-" + "0" * 20, 1_700_000_000_000))
     per_story = len(encode_registration(registration)) + first_seen
     rng = random.Random(0)
     vocabulary = [f"mot{i}" for i in range(20_000)]

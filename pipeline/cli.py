@@ -67,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    broker = command("broker", _broker, "the local single-node KRaft broker on loopback")
+    broker = command(
+        "broker", _broker, "the local single-node KRaft broker and schema registry on loopback"
+    )
     broker.add_argument("action", choices=("up", "down", "status"))
     broker.add_argument("--reset", action="store_true", help="with up: start from an empty log")
 
@@ -139,22 +141,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _broker(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
-    from pipeline.local.broker import LocalBroker
+    from pipeline.local import stack
 
-    broker = LocalBroker(settings)
     if args.action == "up":
-        broker.up(reset=args.reset)
+        client = stack.up(settings, reset=args.reset)
         from pipeline.topics import ensure_topics
 
-        created = ensure_topics(broker.client_settings())
+        created = ensure_topics(client)
         print(
-            f"broker ready on {broker.bootstrap}"
+            f"broker ready on {client.bootstrap_servers}"
             + (f"; created {', '.join(created)}" if created else "")
         )
+        if client.schema_registry_url:
+            print(
+                f"schema registry ready on {client.schema_registry_url}; pass it to run and "
+                f"tail as --schema-registry-url (or NEWSWIRE_SCHEMA_REGISTRY_URL)"
+            )
     elif args.action == "down":
-        print("broker stopped" if broker.down() else "broker was not running")
+        stopped = stack.down(settings)
+        print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
     else:
-        print(broker.status())
+        print(stack.status(settings))
     return 0
 
 
@@ -202,6 +209,18 @@ def _schemas(settings: Settings, args: argparse.Namespace, _extra: list[str]) ->
             if not problems
             else f"{len(problems)} incompatibilities"
         )
+        if settings.schema_registry_url:
+            from pipeline.sink.registry import compatibility_problems
+
+            live = compatibility_problems(settings, folder)
+            for problem in live:
+                print(problem, file=sys.stderr)
+            print(
+                f"schemas compatible with the latest versions in {settings.schema_registry_url}"
+                if not live
+                else f"{len(live)} subjects in the registry would refuse them"
+            )
+            problems = [*problems, *live]
         return 1 if problems else 0
 
     from pipeline.sink.schemas_topic import publish_schemas
@@ -247,10 +266,12 @@ def _run(settings: Settings, args: argparse.Namespace, extra: list[str]) -> int:
 def _tail(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> int:
     from pipeline.encode.records import to_json
     from pipeline.sink import tail
+    from pipeline.sink.registry import registry_lookup
 
     topic = settings.dlq_topic if args.dlq else settings.sink_topic
     pairs = tail.read_topic(settings.kafka_client_config(), topic, follow=args.follow)
-    decoded = tail.decode_dead_letters(pairs) if args.dlq else tail.decode_articles(pairs)
+    decode = tail.decode_dead_letters if args.dlq else tail.decode_articles
+    decoded = decode(pairs, registry_lookup(settings))
     if args.follow or args.json or args.dlq:
         for record in decoded:
             if args.dlq and not args.json:

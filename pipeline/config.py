@@ -42,6 +42,17 @@ class Settings:
     schemas_topic: str = _setting(
         "newswire.schemas", "compacted topic of Avro schemas by fingerprint"
     )
+    schema_registry_url: str = _setting(
+        "",
+        "Confluent-compatible schema registry API, e.g. http://127.0.0.1:8085/apis/ccompat/v7 "
+        "(newswire broker up starts one there); records are then confluent-framed",
+    )
+    wire_format: str = _setting(
+        "",
+        "confluent (00 + registry id + Avro) or single-object (C3 01 + fingerprint + Avro); "
+        "default: confluent when --schema-registry-url is set",
+        choices=("", "confluent", "single-object"),
+    )
     group_id: str = _setting(
         "newswire-pipeline", "consumer group whose offsets the pipeline commits"
     )
@@ -107,6 +118,10 @@ class Settings:
     )
     broker_port: int = _setting(9092, "local broker's client port on 127.0.0.1")
     controller_port: int = _setting(9093, "local broker's KRaft controller port on 127.0.0.1")
+    local_registry: bool = _setting(
+        True, "broker up also starts a schema registry (Apicurio, schemas kept on the broker)"
+    )
+    registry_port: int = _setting(8085, "local schema registry's port on 127.0.0.1")
 
     # Replay.
     seeds_dir: Path = _setting(PROJECT_ROOT / "seeds", "folder of seed pages (*.txt)")
@@ -127,6 +142,13 @@ class Settings:
             config["ssl_cafile"] = self.ssl_cafile
         return config
 
+    def effective_wire_format(self) -> str:
+        """The format records are written in: as set, else confluent when a registry is."""
+        chosen = self.wire_format or ("confluent" if self.schema_registry_url else "single-object")
+        if chosen == "confluent" and not self.schema_registry_url:
+            raise ValueError("--wire-format confluent needs --schema-registry-url")
+        return chosen
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
@@ -144,9 +166,13 @@ class Settings:
         )
 
     def on_local_port(self, port: int) -> Settings:
-        """A local broker on `port` (its controller on the next one), and clients aimed at it."""
+        """A local broker on `port` (its controller and registry on the next ones), and clients
+        aimed at it."""
         return self.replace(
-            broker_port=port, controller_port=port + 1, bootstrap_servers=f"127.0.0.1:{port}"
+            broker_port=port,
+            controller_port=port + 1,
+            registry_port=port + 2,  # and its management port, port + 3
+            bootstrap_servers=f"127.0.0.1:{port}",
         )
 
     def to_env(self) -> dict[str, str]:

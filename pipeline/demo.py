@@ -8,9 +8,10 @@ import time
 
 from pipeline import job
 from pipeline.config import Settings
-from pipeline.local.broker import LocalBroker
+from pipeline.local import stack
 from pipeline.sink import tail
 from pipeline.sink.kafka_write import reliable_producer
+from pipeline.sink.registry import registry_lookup
 from pipeline.source.replay import replay, seed_files
 from pipeline.topics import ensure_topics
 
@@ -20,11 +21,13 @@ def _step(text: str) -> None:
 
 
 def run(settings: Settings) -> int:
-    broker = LocalBroker(settings)
-    _step(f"local Kafka broker (KRaft) on 127.0.0.1:{settings.broker_port}, fresh log")
-    broker.up(reset=True)
+    _step(
+        f"local Kafka broker (KRaft) on 127.0.0.1:{settings.broker_port}, fresh log, "
+        "and its schema registry"
+    )
+    settings = stack.up(settings, reset=True).replace(until_caught_up=True)
     try:
-        settings = settings.replace(bootstrap_servers=broker.bootstrap, until_caught_up=True)
+        wire = settings.effective_wire_format()
         # The replay needs the topics now; job.run's start-up step checks them and publishes
         # the schemas, once.
         created = ensure_topics(settings)
@@ -37,16 +40,20 @@ def run(settings: Settings) -> int:
         finally:
             producer.close()
 
-        _step("running the Beam pipeline on the DirectRunner until the pages are processed")
+        _step(
+            "running the Beam pipeline on the DirectRunner until the pages are processed "
+            f"({wire} wire format)"
+        )
         started = time.monotonic()
         job.run(settings)
         print(f"pipeline finished in {time.monotonic() - started:.1f}s", file=sys.stderr)
 
         _step(f"enriched records on {settings.sink_topic}")
         client = settings.kafka_client_config()
-        records = list(tail.decode_articles(tail.read_topic(client, settings.sink_topic)))
+        lookup = registry_lookup(settings)
+        records = list(tail.decode_articles(tail.read_topic(client, settings.sink_topic), lookup))
         print(tail.table(records))
-        dead = list(tail.decode_dead_letters(tail.read_topic(client, settings.dlq_topic)))
+        dead = list(tail.decode_dead_letters(tail.read_topic(client, settings.dlq_topic), lookup))
         articles = sum(r["kind"] == "article" for r in records)
         print(
             f"\n{len(records)} records: {articles} articles, {len(records) - articles} teasers; "
@@ -54,5 +61,5 @@ def run(settings: Settings) -> int:
         )
         return 0
     finally:
-        _step("stopping the local broker")
-        broker.down()
+        _step("stopping the local broker and registry")
+        stack.down(settings)

@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import apache_beam as beam
 from apache_beam.runners.runner import PipelineState
@@ -21,11 +22,13 @@ from pipeline.dedup.stories import StorySettings
 from pipeline.dedup.transforms import AssignStories, FirstSeen
 from pipeline.encode.encoder import SCHEMAS_DIR
 from pipeline.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
+from pipeline.encode.wire import SINGLE_OBJECT_WIRE, WireFormat
 from pipeline.ledger import forget
 from pipeline.local.flink import LOCAL, cancel_jobs
 from pipeline.memory import MemoryGuard
 from pipeline.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
 from pipeline.sink.kafka_write import WriteSpec, WriteToKafka
+from pipeline.sink.registry import register_schemas, registry_lookup
 from pipeline.sink.schemas_topic import publish_schemas
 from pipeline.sink.warm_start import NOTHING, Written, read_written
 from pipeline.source.kafka_read import Committer, ReadFromKafka, ReadSpec
@@ -44,6 +47,7 @@ class EnrichPages(beam.PTransform):
         nlp_model: str,
         written: Written = NOTHING,
         run_id: str = "",
+        wire: WireFormat = SINGLE_OBJECT_WIRE,
     ) -> None:
         super().__init__()
         self._max_page_bytes = max_page_bytes
@@ -51,6 +55,7 @@ class EnrichPages(beam.PTransform):
         self._nlp_model = nlp_model
         self._written = written
         self._run_id = run_id  # the ledger the stages report forks and drops to
+        self._wire = wire
 
     def expand(self, messages: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         decoded = messages | "Decode" >> beam.ParDo(
@@ -67,12 +72,15 @@ class EnrichPages(beam.PTransform):
             | "FirstArticle" >> FirstSeen("article", self._ttl_s, self._written.ids, self._run_id)
             | "Stories" >> AssignStories(StorySettings(), self._ttl_s, self._written.stories)
             | "Classify" >> beam.ParDo(ClassifyFn(self._nlp_model))
-            | "Encode" >> beam.ParDo(EncodeItemFn(self._run_id)).with_outputs(CANONICAL, main="all")
+            | "Encode"
+            >> beam.ParDo(EncodeItemFn(self._run_id, self._wire)).with_outputs(
+                CANONICAL, main="all"
+            )
         )
         dead_letters = (
             (decoded[DEAD_LETTERS], parsed[DEAD_LETTERS])
             | "AllDeadLetters" >> beam.Flatten()
-            | "EncodeDeadLetters" >> beam.ParDo(EncodeDeadLetterFn())
+            | "EncodeDeadLetters" >> beam.ParDo(EncodeDeadLetterFn(self._wire))
         )
         return articles.all, articles[CANONICAL], dead_letters
 
@@ -92,9 +100,18 @@ def read_spec(settings: Settings, run_id: str = "") -> ReadSpec:
     )
 
 
+@dataclass(frozen=True)
+class StartUp:
+    """What the start-up step learnt: what the sink holds, and the format to write in."""
+
+    written: Written = NOTHING
+    wire: WireFormat = SINGLE_OBJECT_WIRE
+
+
 def build(
-    p: beam.Pipeline, settings: Settings, written: Written | None = None, run_id: str = ""
+    p: beam.Pipeline, settings: Settings, start: StartUp | None = None, run_id: str = ""
 ) -> None:
+    start = start or StartUp()
     client = settings.kafka_client_config()
     articles, canonical, dead_letters = (
         p
@@ -104,8 +121,9 @@ def build(
             settings.max_page_bytes,
             settings.dedup_ttl_s,
             settings.nlp_model,
-            written or NOTHING,
+            start.written,
             run_id,
+            start.wire,
         )
     )
     timeout = settings.sink_timeout_s
@@ -117,9 +135,12 @@ def build(
         records | name >> WriteToKafka(WriteSpec(client, topic, timeout, role, run_id))
 
 
-def prepare(settings: Settings) -> Written:
-    """Start-up: the topics exist as topics.toml says, consumers can resolve every schema, and
-    what the sink already holds is known (warm start)."""
+def prepare(settings: Settings) -> StartUp:
+    """Start-up: the topics exist as topics.toml says, consumers can resolve every schema (on
+    the schemas topic, and in the registry when there is one), and what the sink already holds
+    is known (warm start). A registry that cannot be reached fails the job here, before it
+    reads or writes anything."""
+    wire = register_schemas(settings, SCHEMAS_DIR)
     created = ensure_topics(settings)
     if created:
         _LOG.info("created topics %s", ", ".join(created))
@@ -128,14 +149,17 @@ def prepare(settings: Settings) -> Written:
         _LOG.warning("topic differs from topics.toml: %s", problem)
     publish_schemas(settings.kafka_client_config(), settings.schemas_topic, SCHEMAS_DIR)
     if not settings.warm_start:
-        return NOTHING
+        return StartUp(NOTHING, wire)
     written = read_written(
-        settings.kafka_client_config(), settings.sink_topic, settings.canonical_topic
+        settings.kafka_client_config(),
+        settings.sink_topic,
+        settings.canonical_topic,
+        registry_lookup(settings),
     )
     _LOG.info(
         "warm start: %d ids and %d stories on the sink", len(written.ids), len(written.stories)
     )
-    return written
+    return StartUp(written, wire)
 
 
 def run(
@@ -153,11 +177,11 @@ def run(
         metrics.serve(settings.metrics_port)
     with runners.job_endpoint(settings) as endpoint:
         options = runners.pipeline_options(settings, extra_args, endpoint, job_name)
-        written = prepare(settings)
+        start = prepare(settings)
         # A ledger only where it sees every stage; with a worker pool, checkpoints alone.
         ledger_id = run_id if runners.stages_in_process(settings) else ""
         p = beam.Pipeline(options=options)
-        build(p, settings, written, ledger_id)
+        build(p, settings, start, ledger_id)
         committer = Committer(read_spec(settings, ledger_id))
         running: list = []
 

@@ -6,9 +6,10 @@ import time
 from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.encode.avro_codec import AvroCodec, load_schema
+from pipeline.encode.avro_codec import AvroCodec, Lookup, load_schema
 from pipeline.encode.records import article_key, article_record, dead_letter_record
 from pipeline.encode.schemas import released_schemas
+from pipeline.encode.wire import SINGLE_OBJECT_WIRE, WireFormat, confluent_header
 from pipeline.model import DeadLetter, Item
 
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -19,17 +20,27 @@ def _now_ms() -> int:
 
 
 class Encoder:
-    """Writes with the current schemas; reads records written with any released version."""
+    """Writes with the current schemas in `wire`'s format; reads records written with any
+    released version, single-object or, given `lookup` (a registry), confluent-framed."""
 
-    def __init__(self, schemas_dir: Path = SCHEMAS_DIR) -> None:
+    def __init__(
+        self,
+        schemas_dir: Path = SCHEMAS_DIR,
+        wire: WireFormat = SINGLE_OBJECT_WIRE,
+        lookup: Lookup | None = None,
+    ) -> None:
         released = released_schemas(schemas_dir)
 
-        def codec(name: str) -> AvroCodec:
-            return AvroCodec(load_schema(schemas_dir / name), released.get(name, []))
+        def codec(name: str, schema_id: int | None) -> AvroCodec:
+            header = None if schema_id is None else confluent_header(schema_id)
+            return AvroCodec(
+                load_schema(schemas_dir / name), released.get(name, []), header, lookup
+            )
 
-        self.key = codec("article_key.avsc")
-        self.article = codec("article.avsc")
-        self.dead_letter = codec("dead_letter.avsc")
+        ids = wire.ids
+        self.key = codec("article_key.avsc", ids and ids.key)
+        self.article = codec("article.avsc", ids and ids.article)
+        self.dead_letter = codec("dead_letter.avsc", ids and ids.dead_letter)
 
     def encode_item(self, item: Item) -> tuple[bytes, bytes]:
         return (

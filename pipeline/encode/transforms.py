@@ -6,6 +6,7 @@ import apache_beam as beam
 
 from pipeline import metrics
 from pipeline.encode.encoder import Encoder
+from pipeline.encode.wire import SINGLE_OBJECT_WIRE, WireFormat
 from pipeline.ledger import ledger
 from pipeline.model import DeadLetter, Item, Record
 
@@ -15,11 +16,12 @@ CANONICAL = "canonical"
 class EncodeItemFn(beam.DoFn):
     """Every record on the main output; a story's canonical record on `canonical` as well."""
 
-    def __init__(self, run_id: str = "") -> None:
+    def __init__(self, run_id: str = "", wire: WireFormat = SINGLE_OBJECT_WIRE) -> None:
         self._run_id = run_id
+        self._wire = wire
 
     def setup(self) -> None:
-        self._encoder = Encoder()
+        self._encoder = Encoder(wire=self._wire)
 
     def process(self, item: Item):
         with metrics.stage("encode"):
@@ -34,8 +36,11 @@ class EncodeItemFn(beam.DoFn):
 
 
 class EncodeDeadLetterFn(beam.DoFn):
+    def __init__(self, wire: WireFormat = SINGLE_OBJECT_WIRE) -> None:
+        self._wire = wire
+
     def setup(self) -> None:
-        self._encoder = Encoder()
+        self._encoder = Encoder(wire=self._wire)
 
     def process(self, dead: DeadLetter):
         yield Record(*self._encoder.encode_dead_letter(dead), dead.message.origin)

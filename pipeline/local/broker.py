@@ -8,11 +8,8 @@ folder per port, so that a test broker and a demo broker never share state.
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.local import process
 from pipeline.local.maven import fetch_jars
 from pipeline.local.ports import listening
 
@@ -88,15 +86,7 @@ class LocalBroker:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def pid(self) -> int | None:
-        try:
-            pid = int(self.paths.pid.read_text())
-        except (OSError, ValueError):
-            return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return pid
+        return process.running_pid(self.paths.pid)
 
     def is_listening(self) -> bool:
         return listening(self.settings.broker_port)
@@ -120,26 +110,22 @@ class LocalBroker:
         if not (self.paths.data / "meta.properties").exists():
             self._format()
         _say(f"starting Kafka on {self.bootstrap} (log: {self.paths.log})")
-        with open(self.paths.home / "stdout.log", "ab") as out:
-            process = subprocess.Popen(
-                self._java("kafka.Kafka", str(self.paths.properties)),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        self.paths.pid.write_text(str(process.pid))
-        self.wait_ready(timeout_s, process)
+        started = process.start(
+            self._java("kafka.Kafka", str(self.paths.properties)),
+            self.paths.pid,
+            self.paths.home / "stdout.log",
+        )
+        self.wait_ready(timeout_s, started)
 
-    def wait_ready(self, timeout_s: float, process: subprocess.Popen | None = None) -> None:
+    def wait_ready(self, timeout_s: float, started: subprocess.Popen | None = None) -> None:
         from kafka.admin import KafkaAdminClient
 
         deadline = time.monotonic() + timeout_s
         last_error: Exception | None = None
         while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
+            if started is not None and started.poll() is not None:
                 raise BrokerError(
-                    f"the broker exited with {process.returncode}; see {self.paths.log}"
+                    f"the broker exited with {started.returncode}; see {self.paths.log}"
                 )
             if self.is_listening():
                 try:
@@ -157,27 +143,11 @@ class LocalBroker:
         )
 
     def down(self, timeout_s: float = 30.0) -> bool:
-        pid = self.pid()
-        if pid is None:
-            return False
-        os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self.pid() is not None:
-            time.sleep(0.2)
-            _reap(pid)
-        if self.pid() is not None:
-            os.killpg(pid, signal.SIGKILL)
-            _reap(pid)
-        self.paths.pid.unlink(missing_ok=True)
-        return True
+        return process.stop(self.paths.pid, timeout_s)
 
     def kill(self) -> None:
         """Stop the broker at once, as a crash would (for fault tests)."""
-        pid = self.pid()
-        if pid is not None:
-            os.killpg(pid, signal.SIGKILL)
-            _reap(pid)
-            self.paths.pid.unlink(missing_ok=True)
+        process.kill(self.paths.pid)
 
     def status(self) -> str:
         pid = self.pid()
@@ -329,11 +299,6 @@ class LocalBroker:
         if settings.security_protocol.endswith("SSL") and not settings.ssl_cafile:
             settings = settings.replace(ssl_cafile=str(self.paths.ca))
         return settings
-
-
-def _reap(pid: int) -> None:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
 
 
 def _say(text: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
+from pipeline.encode.avro_codec import Lookup
 from pipeline.encode.encoder import Encoder
 
 
@@ -35,17 +36,20 @@ def read_topic(
         consumer.close()
 
 
-def decode_articles(pairs: Iterator[tuple[bytes | None, bytes | None]]) -> Iterator[dict[str, Any]]:
-    encoder = Encoder()
+def decode_articles(
+    pairs: Iterator[tuple[bytes | None, bytes | None]], lookup: Lookup | None = None
+) -> Iterator[dict[str, Any]]:
+    """Either wire format; `lookup` (a registry's schemas by id) for confluent-framed ones."""
+    encoder = Encoder(lookup=lookup)
     for _, value in pairs:
         if value is not None:
             yield encoder.article.decode(value)
 
 
 def decode_dead_letters(
-    pairs: Iterator[tuple[bytes | None, bytes | None]],
+    pairs: Iterator[tuple[bytes | None, bytes | None]], lookup: Lookup | None = None
 ) -> Iterator[dict[str, Any]]:
-    encoder = Encoder()
+    encoder = Encoder(lookup=lookup)
     for _, value in pairs:
         if value is not None:
             yield encoder.dead_letter.decode(value)

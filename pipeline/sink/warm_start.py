@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.dedup.stories import story_text
+from pipeline.encode.avro_codec import Lookup
 from pipeline.encode.encoder import Encoder
 from pipeline.model import Article, Kind
 from pipeline.sink.tail import read_topic
@@ -34,8 +35,14 @@ class Written:
 NOTHING = Written(frozenset(), ())
 
 
-def read_written(client_config: dict[str, Any], sink_topic: str, canonical_topic: str) -> Written:
-    encoder = Encoder()
+def read_written(
+    client_config: dict[str, Any],
+    sink_topic: str,
+    canonical_topic: str,
+    lookup: Lookup | None = None,
+) -> Written:
+    """`lookup` resolves registry ids, for a sink written in the confluent format."""
+    encoder = Encoder(lookup=lookup)
     ids = frozenset(
         encoder.key.decode(key)["id"]
         for key, value in read_topic(client_config, sink_topic, idle_ms=500)

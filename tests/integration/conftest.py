@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from kafka import KafkaProducer
 from pipeline import job, runners
 from pipeline.config import Settings
 from pipeline.local.broker import LocalBroker
+from pipeline.local.registry import LocalRegistry
 from pipeline.sink.kafka_write import reliable_producer
 from pipeline.topics import ensure_topics
 
@@ -25,6 +27,16 @@ def broker() -> Iterator[LocalBroker]:
     settings = Settings.from_env().on_local_port(TEST_PORT)
     local = LocalBroker(settings)
     local.up(reset=True)
+    yield local
+    local.down()
+
+
+@pytest.fixture(scope="session")
+def registry(broker: LocalBroker) -> Iterator[LocalRegistry]:
+    """The schema registry beside the session's broker, started by the first test that needs
+    it (its schemas live on the broker, in topic newswire.registry.journal)."""
+    local = LocalRegistry(broker.client_settings())
+    local.up()
     yield local
     local.down()
 
@@ -53,6 +65,14 @@ def producer(settings: Settings) -> Iterator[KafkaProducer]:
     client = reliable_producer(settings.kafka_client_config())
     yield client
     client.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout_s:.0f}s")
+        time.sleep(1)
 
 
 def run_streaming_while(settings: Settings, scenario: Callable[[], None], timeout_s: float) -> None:

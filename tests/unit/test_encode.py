@@ -6,9 +6,18 @@ import avro.schema
 import pytest
 
 from pipeline.classify.classifier import Classifier
+from pipeline.config import Settings
 from pipeline.dedup.keys import article_id
 from pipeline.encode.avro_codec import MAGIC, AvroCodec, fingerprint
 from pipeline.encode.encoder import SCHEMAS_DIR, Encoder
+from pipeline.encode.wire import (
+    CONFLUENT,
+    SINGLE_OBJECT,
+    SchemaIds,
+    WireFormat,
+    confluent_header,
+    confluent_id,
+)
 from pipeline.model import DeadLetter, Item, Kind, Message, PageRef
 from pipeline.parse.page import parse_page
 from tests.conftest import SEEDS
@@ -74,3 +83,36 @@ def test_schemas_are_documented() -> None:
         schema = json.loads(path.read_text())
         assert schema.get("namespace") == "newswire.v1", path.name
         assert schema.get("doc"), path.name
+
+
+def test_confluent_framing_names_the_registry_id_and_reads_back_through_a_lookup() -> None:
+    wire = WireFormat(CONFLUENT, SchemaIds(key=7, article=8, dead_letter=9))
+    item = _item()
+    key, value = Encoder(wire=wire).encode_item(item)
+    assert (key[:1], confluent_id(key)) == (b"\x00", 7)
+    assert (value[:1], confluent_id(value)) == (b"\x00", 8)
+    asked: list[int] = []
+
+    def lookup(schema_id: int) -> avro.schema.Schema:
+        asked.append(schema_id)
+        return Encoder().article.schema
+
+    reader = Encoder(lookup=lookup)
+    assert reader.article.decode(value)["id"] == item.article_id
+    assert asked == [8]
+    single = Encoder().encode_item(item)[1]
+    assert reader.article.decode(single)["id"] == item.article_id  # either format
+    with pytest.raises(ValueError, match="--schema-registry-url"):
+        Encoder().article.decode(value)
+
+
+def test_the_wire_format_follows_the_registry_unless_set() -> None:
+    assert confluent_header(258) == b"\x00\x00\x00\x01\x02" and confluent_id(b"\xc3\x01xx") is None
+    assert Settings().effective_wire_format() == SINGLE_OBJECT
+    with_registry = Settings(schema_registry_url="http://127.0.0.1:1/apis/ccompat/v7")
+    assert with_registry.effective_wire_format() == CONFLUENT
+    assert with_registry.replace(wire_format=SINGLE_OBJECT).effective_wire_format() == SINGLE_OBJECT
+    with pytest.raises(ValueError, match="schema-registry-url"):
+        Settings(wire_format=CONFLUENT).effective_wire_format()
+    with pytest.raises(ValueError, match="registry ids"):
+        WireFormat(CONFLUENT)

@@ -1,0 +1,185 @@
+"""The confluent wire format against a real schema registry (Apicurio, KafkaSQL storage on the
+session's broker): consumers that know only the registry, restarts, and a registry away."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from pipeline import job
+from pipeline.cli import main
+from pipeline.config import Settings
+from pipeline.encode.wire import confluent_id
+from pipeline.local.ports import free_port
+from pipeline.local.registry import LocalRegistry
+from pipeline.sink.registry import RegistryClient, RegistryError, registry_lookup
+from pipeline.sink.tail import decode_articles, read_topic
+from pipeline.source.replay import replay
+from tests.conftest import ROOT, seed_files
+from tests.integration.conftest import run_streaming_while, wait_for
+
+pytestmark = [pytest.mark.kafka, pytest.mark.registry]
+SEED_RECORDS = 32
+
+
+@pytest.fixture
+def confluent(settings: Settings, registry: LocalRegistry) -> Settings:
+    return settings.replace(schema_registry_url=registry.url)
+
+
+def _values(settings: Settings) -> list[bytes]:
+    pairs = read_topic(settings.kafka_client_config(), settings.sink_topic)
+    return [value for _, value in pairs if value is not None]
+
+
+def _example(script: str, settings: Settings, tmp_path: Path, *args: str) -> list[dict]:
+    """Run a docs/ example with newswire made unimportable: it must stand on its own."""
+    blocker = tmp_path / "blocker" / "pipeline"
+    blocker.mkdir(parents=True, exist_ok=True)
+    (blocker / "__init__.py").write_text("raise ImportError('the example must not use newswire')\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "docs" / script),
+            "--bootstrap-servers",
+            settings.bootstrap_servers,
+            "--topic",
+            settings.sink_topic,
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(blocker.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_consumers_that_know_only_the_registry_decode_the_seed_run(
+    confluent: Settings, producer, tmp_path: Path
+) -> None:
+    replay(producer, confluent.raw_topic, seed_files())
+    job.run(confluent)
+
+    client = RegistryClient(confluent.schema_registry_url)
+    registered = client.request("GET", f"/subjects/{confluent.sink_topic}-value/versions/latest")
+    values = _values(confluent)
+    assert len(values) == SEED_RECORDS
+    assert {confluent_id(v) for v in values} == {registered["id"]}  # every record framed
+    expected = {
+        r["id"]: r
+        for r in decode_articles(
+            read_topic(confluent.kafka_client_config(), confluent.sink_topic),
+            registry_lookup(confluent),
+        )
+    }
+    assert len(expected) == SEED_RECORDS
+    url = ["--schema-registry-url", confluent.schema_registry_url]
+    for script, args in (
+        ("confluent_consumer_example.py", url),  # Confluent's own AvroDeserializer
+        ("consumer_example.py", [*url, "--schemas-topic", confluent.schemas_topic]),
+    ):
+        lines = _example(script, confluent, tmp_path, *args)
+        assert len(lines) == SEED_RECORDS, script
+        for line in lines:
+            want = expected[line["id"]]
+            assert (line["title"], line["partner_countries"], line["themes"]) == (
+                want["title"],
+                want["partner_countries"],
+                want["themes"],
+            ), script
+
+
+def test_the_registry_keeps_its_schemas_across_a_restart(
+    confluent: Settings, registry: LocalRegistry
+) -> None:
+    start = job.prepare(confluent)
+    assert start.wire.ids is not None
+    client = RegistryClient(confluent.schema_registry_url)
+    before = client.request("GET", f"/schemas/ids/{start.wire.ids.article}")["schema"]
+    registry.down()
+    registry.up()  # KafkaSQL: it reads its journal back from the broker
+    after = RegistryClient(confluent.schema_registry_url)
+    assert after.request("GET", f"/schemas/ids/{start.wire.ids.article}")["schema"] == before
+    assert f"{confluent.sink_topic}-value" in after.request("GET", "/subjects")
+    config = after.request("GET", f"/config/{confluent.sink_topic}-value")
+    assert config["compatibilityLevel"] == "BACKWARD"
+    assert job.prepare(confluent).wire == start.wire  # the same ids again, no new version
+
+
+def test_an_unreachable_registry_fails_the_start_before_anything_is_read_or_written(
+    settings: Settings, producer
+) -> None:
+    away = settings.replace(schema_registry_url=f"http://127.0.0.1:{free_port()}/apis/ccompat/v7")
+    replay(producer, away.raw_topic, seed_files()[:1])
+    with pytest.raises(RegistryError, match="unreachable"):
+        job.run(away)
+    assert _values(away) == []
+    consumer = KafkaConsumer(**away.kafka_client_config(), group_id=away.group_id)
+    try:
+        partitions = consumer.partitions_for_topic(away.raw_topic) or set()
+        assert all(
+            consumer.committed(TopicPartition(away.raw_topic, p)) is None for p in partitions
+        )
+    finally:
+        consumer.close()
+
+
+@pytest.mark.prism
+def test_a_registry_lost_mid_run_changes_nothing_the_job_writes(
+    confluent: Settings, registry: LocalRegistry, producer
+) -> None:
+    """The ids are registered at start-up and cached: the workers never call the registry, so
+    every record is framed with a registered id while it is away."""
+    streaming = confluent.replace(until_caught_up=False)
+    seeds = seed_files()
+
+    def scenario() -> None:
+        replay(producer, confluent.raw_topic, seeds[:2])
+        wait_for(lambda: len(_values(confluent)) >= 13, 240, "the first two pages")
+        registry.kill()
+        replay(producer, confluent.raw_topic, seeds[2:])
+        wait_for(lambda: len(_values(confluent)) >= SEED_RECORDS, 120, "the rest, registry away")
+
+    try:
+        run_streaming_while(streaming, scenario, timeout_s=400)
+    finally:
+        registry.up()
+    values = _values(confluent)
+    assert len(values) == SEED_RECORDS
+    ids = {confluent_id(v) for v in values}
+    assert None not in ids and len(ids) == 1
+    decoded = list(
+        decode_articles(
+            read_topic(confluent.kafka_client_config(), confluent.sink_topic),
+            registry_lookup(confluent),
+        )
+    )
+    assert len({r["id"] for r in decoded}) == SEED_RECORDS
+
+
+def test_schemas_check_asks_the_live_registry(confluent: Settings, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("NEWSWIRE_SCHEMA_REGISTRY_URL", confluent.schema_registry_url)
+    monkeypatch.setenv("NEWSWIRE_SINK_TOPIC", confluent.sink_topic)
+    assert main(["schemas", "check"]) == 0
+    assert "compatible with the latest versions in" in capsys.readouterr().out
+    # A version the current article schema cannot read: its required field is unknown.
+    client = RegistryClient(confluent.schema_registry_url)
+    subject = f"{confluent.sink_topic}-value"
+    other = {
+        "type": "record",
+        "name": "Article",
+        "namespace": "newswire.v1",
+        "fields": [{"name": "only", "type": "int"}],
+    }
+    client.request("POST", f"/subjects/{subject}/versions", {"schema": json.dumps(other)})
+    client.set_compatibility(subject)  # as the pipeline sets it (Apicurio's default: NONE)
+    assert main(["schemas", "check"]) == 1
+    assert "subjects in the registry would refuse them" in capsys.readouterr().out
