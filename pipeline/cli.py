@@ -345,18 +345,14 @@ def _eval(settings: Settings, args: argparse.Namespace, _extra: list[str]) -> in
         f" {classifier.nlp_model}, classified in {elapsed:.2f}s"
     )
     for task in evaluate.TASKS:
-        report = evaluate.score(
+        pairs = [
             (item.gold(task), getattr(result, task))
             for item, result in zip(labels, results, strict=True)
-        )
-        print(evaluate.format_report(task, report))
-        if getattr(args, "verbose", False):
-            for item, result in zip(labels, results, strict=True):
-                if set(getattr(result, task)) != item.gold(task):
-                    print(
-                        f"    {item.file} {item.title[:50] or '(main)'}: want"
-                        f" {sorted(item.gold(task))}, got {list(getattr(result, task))}"
-                    )
+        ]
+        print(evaluate.format_report(task, evaluate.score(pairs)))
+        print(evaluate.format_confusions(task, evaluate.confusions(pairs)))
+    predictions = [{task: getattr(r, task) for task in evaluate.TASKS} for r in results]
+    print(evaluate.format_worst(evaluate.worst_pages(evaluate.misses(labels, predictions))))
     return 0
 
 

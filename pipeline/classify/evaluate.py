@@ -7,7 +7,7 @@ title of one of its teasers), `partner_countries` and `themes` (comma-separated)
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +108,69 @@ def score(pairs: Iterable[tuple[frozenset[str], Sequence[str]]]) -> Report:
                 fn=int(label in gold and label not in predicted_set),
             )
     return Report(dict(sorted(counts.items())), items, exact)
+
+
+def confusions(pairs: Iterable[tuple[frozenset[str], Sequence[str]]]) -> dict[str, Counter[str]]:
+    """For each gold label missed, the labels given instead on the same items ("-" for none):
+    what a label is confused with."""
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for gold, predicted in pairs:
+        spurious = set(predicted) - gold
+        for missed in gold - set(predicted):
+            out[missed].update(spurious or {"-"})
+    return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class Miss:
+    """One labelled item's errors on one task."""
+
+    file: str
+    title: str
+    task: str
+    missed: frozenset[str]
+    spurious: frozenset[str]
+
+
+def misses(items: Sequence[LabelledItem], predictions: Sequence[Mapping[str, Sequence[str]]]):
+    for item, predicted in zip(items, predictions, strict=True):
+        for task in TASKS:
+            got, gold = frozenset(predicted[task]), item.gold(task)
+            if got != gold:
+                yield Miss(item.file, item.title, task, gold - got, got - gold)
+
+
+def worst_pages(found: Iterable[Miss], n: int = 10) -> list[tuple[str, list[Miss]]]:
+    """The `n` pages with the most wrong labels, each with its misses."""
+    by_page: dict[str, list[Miss]] = defaultdict(list)
+    for miss in found:
+        by_page[miss.file].append(miss)
+
+    def errors(misses_of_page: list[Miss]) -> int:
+        return sum(len(m.missed) + len(m.spurious) for m in misses_of_page)
+
+    ranked = sorted(by_page.items(), key=lambda kv: (-errors(kv[1]), kv[0]))
+    return ranked[:n]
+
+
+def format_confusions(task: str, table: Mapping[str, Counter[str]]) -> str:
+    lines = [f"{task}: missed label -> given instead (count)"]
+    for label, given in table.items():
+        instead = ", ".join(f"{other} ({count})" for other, count in given.most_common(4))
+        lines.append(f"  {label:<12} -> {instead}")
+    return "\n".join(lines)
+
+
+def format_worst(pages: list[tuple[str, list[Miss]]]) -> str:
+    lines = [f"the {len(pages)} pages with the most wrong labels:"]
+    for file, page_misses in pages:
+        lines.append(f"  {file}")
+        for m in page_misses:
+            lines.append(
+                f"    {m.title[:50] or '(main)'} {m.task}: missed {sorted(m.missed) or '-'},"
+                f" spurious {sorted(m.spurious) or '-'}"
+            )
+    return "\n".join(lines)
 
 
 def format_report(task: str, report: Report) -> str:

@@ -25,10 +25,11 @@ _PHOTO_CREDIT = re.compile(r"\s*[-–]?\s*Photo\s*[:;]\s*[^.]{0,80}$", re.IGNORE
 _SIGN_OFF = re.compile(r"\s*[-–—]\s*VNA\s*$")
 _SIGN_OFF_LINE = re.compile(r"^(?:source|[-–—]?\s*VNA)$", re.IGNORECASE)
 _SENTENCE_END = tuple('.!?…»"')
+_FIRST_SENTENCE = re.compile(r".+?[.!?…](?=\s|$)")
 
 
 def parse_page(text: str) -> ParsedPage:
-    """Parse page text; raises `Rejected` when the page has no headline."""
+    """Parse page text; raises `Rejected` when nothing before "Voir plus" can be a headline."""
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     split = next((i for i, line in enumerate(lines) if _is_voir_plus(line)), len(lines))
@@ -51,13 +52,15 @@ def _is_caption(line: str) -> bool:
 def _parse_article(lines: list[str]) -> Article:
     if not lines:
         raise Rejected("no_headline", "the page has no text before 'Voir plus'")
-    title = lines[0]
+    title, after_title = lines[0], lines[1:]
     if len(title) > MAX_HEADLINE_CHARS or _DATELINE.match(title):
-        raise Rejected("no_headline", f"the first line is not a headline: {title[:80]!r}")
+        # An excerpt as a news search returns it: no headline line, often a dateline first.
+        # Its first sentence stands in for the headline, and every line is body.
+        title, after_title = derived_title(title), lines
 
     caption = ""
     rest: list[str] = []
-    for line in lines[1:]:
+    for line in after_title:
         head, fused, tail = _split_fusion(line)
         if fused:
             caption = caption or _strip_credit(tail)
@@ -95,6 +98,20 @@ def _parse_article(lines: list[str]) -> Article:
         dateline_place=place,
         dateline_date=date,
     )
+
+
+def derived_title(line: str, limit: int = 160) -> str:
+    """A headline for a page that has none: the first sentence of its first line (after any
+    dateline), cut at a word within `limit` characters."""
+    match = _DATELINE.match(line)
+    text = line[match.end() :] if match else line
+    sentence = _FIRST_SENTENCE.match(text)
+    title = (sentence.group(0) if sentence else text).strip()
+    if len(title) > limit:
+        title = title[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    if not title:
+        raise Rejected("no_headline", f"no headline and no sentence to stand in: {line[:80]!r}")
+    return title
 
 
 def _split_fusion(line: str) -> tuple[str, bool, str]:

@@ -24,3 +24,16 @@ def test_classify_reports_unreadable_pages_and_fails(tmp_path, capsys) -> None:
     captured = capsys.readouterr()
     assert json.loads(captured.err.strip())["error"] == "not_utf8"
     assert len(captured.out.splitlines()) == 6  # the good page still printed
+
+
+def test_classify_labels_an_excerpt_with_no_headline_line(tmp_path, capsys) -> None:
+    excerpt = tmp_path / "excerpt.txt"
+    excerpt.write_text(
+        "Hanoi, 12 mars (VNA) - Le ministère de la Sécurité publique du Vietnam et la police "
+        "japonaise ont signé un mémorandum sur la lutte contre la cybercriminalité.\n",
+        encoding="utf-8",
+    )
+    assert main(["classify", "--nlp-model", "none", str(excerpt)]) == 0
+    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert line["title"].startswith("Le ministère de la Sécurité publique")
+    assert line["partner_countries"] == ["JP"] and "cybercrime" in line["themes"]

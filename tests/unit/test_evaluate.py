@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from pipeline.classify.evaluate import Counts, score
+from pipeline.classify.evaluate import (
+    Counts,
+    LabelledItem,
+    confusions,
+    format_worst,
+    misses,
+    score,
+    worst_pages,
+)
 
 
 def test_micro_and_macro_averages() -> None:
@@ -22,3 +30,23 @@ def test_micro_and_macro_averages() -> None:
 def test_empty_predictions_for_empty_gold_are_right() -> None:
     report = score([(frozenset(), [])])
     assert report.exact == 1 and report.micro.f1 == 1.0 and report.macro_f1 == 1.0
+
+
+def test_confusions_and_the_worst_pages_name_what_went_wrong() -> None:
+    pairs = [(frozenset({"crime"}), ["diplomacy"]), (frozenset({"crime", "drugs"}), ["drugs"])]
+    table = confusions(pairs)
+    assert table == {"crime": {"diplomacy": 1, "-": 1}}
+    items = [
+        LabelledItem("a.txt", "", frozenset({"JP"}), frozenset({"crime"})),
+        LabelledItem("b.txt", "", frozenset({"KR"}), frozenset({"drugs"})),
+        LabelledItem("b.txt", "teaser", frozenset(), frozenset()),
+    ]
+    predicted = [
+        {"partner_countries": ["JP"], "themes": ["crime"]},
+        {"partner_countries": ["CN"], "themes": ["drugs", "diplomacy"]},
+        {"partner_countries": [], "themes": ["politics"]},
+    ]
+    worst = worst_pages(misses(items, predicted), n=10)
+    assert [file for file, _ in worst] == ["b.txt"]  # a.txt is right
+    assert sum(len(m.missed) + len(m.spurious) for m in worst[0][1]) == 4
+    assert "spurious ['diplomacy']" in format_worst(worst)

@@ -104,6 +104,18 @@ def test_page_with_no_headline_is_rejected(text: str) -> None:
     assert info.value.reason == "no_headline"
 
 
-def test_dateline_as_first_line_is_not_a_headline() -> None:
-    with pytest.raises(Rejected, match="no_headline"):
-        parse_page("Hanoi, 25 mai (VNA) - Le texte commence ici.")
+def test_a_page_that_opens_on_its_dateline_gets_its_first_sentence_as_headline() -> None:
+    page = parse_page(
+        "Hanoi, 25 mai (VNA) - Le Vietnam et le Japon renforcent la coopération policière. "
+        "Les deux ministères ont signé un accord.\n\nUn second paragraphe."
+    )
+    article = page.article
+    assert article.title == "Le Vietnam et le Japon renforcent la coopération policière."
+    assert (article.dateline_place, article.dateline_date) == ("Hanoi", "25 mai")
+    assert article.body.startswith("Le Vietnam et le Japon") and "second paragraphe" in article.body
+
+
+def test_an_excerpt_without_headline_is_cut_at_a_word() -> None:
+    line = "Dans le cadre de la coopération " + "très étroite " * 30 + "fin."
+    title = parse_page(line).article.title
+    assert title.endswith("…") and len(title) <= 161 and " tr…" not in title
