@@ -86,7 +86,9 @@ class PhraseMatcher:
             found += self._exact.get(token.lemma, ())
             found += self._prefix.get(token.lemma[:_PREFIX_KEY], ())
         if len(found) > 1:
-            found = sorted(set(found), key=_longest_first)
+            # Stable: among phrases of one length, the data file's order decides, never the
+            # hash order of a set (which changes from one process to the next).
+            found = sorted(dict.fromkeys(found), key=_longest_first)
         return found
 
     def find(self, tokens: Sequence[Token]) -> Iterator[Match]:

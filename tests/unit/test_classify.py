@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.classify import gazetteer
 from pipeline.classify.classifier import Classifier
-from pipeline.classify.matcher import PhraseMatcher
+from pipeline.classify.matcher import PhraseMatcher, read_table
 from pipeline.classify.nlp import PlainAnalyzer, Token
 from pipeline.dedup.keys import normalise
 from pipeline.model import Article, Kind
@@ -140,3 +140,21 @@ def test_without_a_model_there_are_no_entities(classifier: Classifier) -> None:
     article = Article(Kind.TEASER, "Tô Lâm reçoit Vilay Lakhamphong", "À Hanoi.")
     assert classifier.nlp_model == "none"
     assert classifier.classify(article).entities == ()
+
+
+def test_every_theme_term_names_one_theme() -> None:
+    """A term under two themes was decided by hash order: one run said cybercrime for
+    "cybersécurité", the next technology."""
+    terms = [row[2] for row in read_table(DATA / "themes.tsv")]
+    assert sorted(t for t in set(terms) if terms.count(t) > 1) == []
+
+
+def test_drug_trafficking_is_drugs_and_people_trafficking_is_trafficking(
+    classifier: Classifier,
+) -> None:
+    """docs/annotation.md: trafficking is of people; the drug trade is `drugs`."""
+    drugs = Article(Kind.TEASER, "Démantèlement d'un réseau de trafic de drogue", "")
+    people = Article(Kind.TEASER, "Lutte contre le trafic de drogue et d'êtres humains", "")
+    drug_themes, people_themes = (r.themes for r in classifier.classify_many([drugs, people]))
+    assert "drugs" in drug_themes and "trafficking" not in drug_themes
+    assert {"drugs", "trafficking"} <= set(people_themes)
