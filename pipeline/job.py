@@ -214,7 +214,7 @@ def _cancel(settings: Settings, result, job_name: str) -> None:
     except Exception as exc:  # already finished, or the job service is gone
         _LOG.info("cancel: %s", exc)
     if settings.runner == "flink" and settings.flink_master != LOCAL:
-        cancel_jobs(settings.flink_master, job_name)
+        cancel_jobs(settings.flink_master, job_name, submitted=True)
 
 
 def _wait(

@@ -292,20 +292,32 @@ def rest_get(address: str, path: str, timeout_s: float = 2.0) -> dict | None:
         return None
 
 
-def cancel_jobs(address: str, name_prefix: str, timeout_s: float = 60.0) -> list[str]:
+def cancel_jobs(
+    address: str, name_prefix: str, timeout_s: float = 60.0, submitted: bool = False
+) -> list[str]:
     """Cancel the running jobs named `name_prefix…` on a cluster and wait until they are
-    CANCELED: Beam's cancel does not reach a job there, Flink's REST API does."""
-    overview = rest_get(address, "/jobs/overview") or {}
+    CANCELED: Beam's cancel does not reach a job there, Flink's REST API does. With
+    `submitted`, a job was handed to the job server: wait for it to show on the cluster (a
+    slow submission outlived a short run, and the job ran on after its cancel)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        jobs = [
+            found
+            for found in (rest_get(address, "/jobs/overview") or {}).get("jobs", [])
+            if found.get("name", "").startswith(name_prefix)
+        ]
+        if jobs or not submitted or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     cancelled = []
-    for found in overview.get("jobs", []):
-        if found.get("state") in _LIVE and found.get("name", "").startswith(name_prefix):
+    for found in jobs:
+        if found.get("state") in _LIVE:
             request = urllib.request.Request(
                 f"http://{address}/jobs/{found['jid']}?mode=cancel", method="PATCH"
             )
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(request, timeout=5).close()
                 cancelled.append(found["jid"])
-    deadline = time.monotonic() + timeout_s
     for jid in cancelled:
         while (rest_get(address, f"/jobs/{jid}") or {}).get("state") not in _ENDED:
             if time.monotonic() > deadline:
@@ -314,7 +326,7 @@ def cancel_jobs(address: str, name_prefix: str, timeout_s: float = 60.0) -> list
     return cancelled
 
 
-_LIVE = ("CREATED", "RUNNING", "RESTARTING", "CANCELLING", "FAILING")
+_LIVE = ("INITIALIZING", "CREATED", "RUNNING", "RESTARTING", "RECONCILING", "CANCELLING", "FAILING")
 _ENDED = ("CANCELED", "FINISHED", "FAILED")
 
 
