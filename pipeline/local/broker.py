@@ -172,7 +172,7 @@ class LocalBroker:
         ]
 
     def _format(self) -> None:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = _cluster_id()
         result = subprocess.run(
             self._java(
                 "kafka.tools.StorageTool",
@@ -299,6 +299,15 @@ class LocalBroker:
         if settings.security_protocol.endswith("SSL") and not settings.ssl_cafile:
             settings = settings.replace(ssl_cafile=str(self.paths.ca))
         return settings
+
+
+def _cluster_id() -> str:
+    """A KRaft cluster id: a random UUID in URL-safe base64, never starting with "-" (the
+    storage tool would read it as an option; Kafka's own `Uuid.randomUuid` avoids it too)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _say(text: str) -> None:
