@@ -78,13 +78,43 @@ def _seen_ids(entries: Iterable[bytes]) -> SeenIds:
     return seen
 
 
-class FirstSeenFn(beam.DoFn):
-    """(shard, (id, value)) -> the value of each id's first sighting, once."""
+# The state and timer of a key of both dedup DoFns.
+LOG = BagStateSpec("log", BytesCoder())
+VERSION = ReadModifyWriteStateSpec("version", BytesCoder())
+NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", VarIntCoder())
+EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
-    LOG = BagStateSpec("seen", BytesCoder())
-    VERSION = ReadModifyWriteStateSpec("version", BytesCoder())
-    NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", VarIntCoder())
-    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
+
+class _LoggedIndexFn(beam.DoFn):
+    """A stateful DoFn whose keyed state is a log of compact entries behind an in-memory
+    index (see `Restored`), pruned by one event-time timer a key."""
+
+    _ttl_ms: int
+    _restored: Restored
+
+    def _prune(self, index, before_ms: int) -> Iterable[bytes] | None:
+        """The entries to keep once those before `before_ms` are gone; None if none went."""
+        raise NotImplementedError
+
+    @on_timer(EXPIRY)
+    def expire(
+        self,
+        key=beam.DoFn.KeyParam,
+        fired=beam.DoFn.TimestampParam,
+        log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
+    ):
+        # The next element sets the next timer (the runner's timers set from a timer callback
+        # were not reliable here); on a quiet wire the state waits for it to shrink.
+        index = self._restored.get(key, log, version)
+        if _rewrite(log, self._prune(index, _millis(fired) - self._ttl_ms)):
+            self._restored.changed(key, version)
+        next_expiry.clear()
+
+
+class FirstSeenFn(_LoggedIndexFn):
+    """(shard, (id, value)) -> the value of each id's first sighting, once."""
 
     def __init__(
         self, what: str, ttl_s: float, known: frozenset[str] = frozenset(), run_id: str = ""
@@ -120,19 +150,8 @@ class FirstSeenFn(beam.DoFn):
         _schedule(seen.oldest_ms(), self._ttl_ms, next_expiry, expiry)
         yield value
 
-    @on_timer(EXPIRY)
-    def expire(
-        self,
-        key=beam.DoFn.KeyParam,
-        fired=beam.DoFn.TimestampParam,
-        log=beam.DoFn.StateParam(LOG),
-        version=beam.DoFn.StateParam(VERSION),
-        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
-    ):
-        seen = self._restored.get(key, log, version)
-        if _rewrite(log, seen.prune(_millis(fired) - self._ttl_ms)):
-            self._restored.changed(key, version)
-        next_expiry.clear()
+    def _prune(self, index: SeenIds, before_ms: int) -> list[bytes] | None:
+        return index.prune(before_ms)
 
 
 def _schedule(oldest_ms: int | None, ttl_ms: int, next_expiry, expiry) -> None:
@@ -190,7 +209,7 @@ class FirstSeen(beam.PTransform):
         )
 
 
-class StoriesFn(beam.DoFn):
+class StoriesFn(_LoggedIndexFn):
     """Every article's story, from one index of LSH buckets under a single key.
 
     Keyed state is the durable log of registrations (at most one compact bag append an
@@ -199,11 +218,6 @@ class StoriesFn(beam.DoFn):
     the TTL. One key means one worker: the stage handles hundreds of articles a second, far
     more than a wire sends; shard it if that ever changes.
     """
-
-    LOG = BagStateSpec("registrations", BytesCoder())
-    VERSION = ReadModifyWriteStateSpec("version", BytesCoder())
-    NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", VarIntCoder())
-    EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
     def __init__(
         self, settings: StorySettings, ttl_s: float, known: tuple[KnownStory, ...] = ()
@@ -244,22 +258,9 @@ class StoriesFn(beam.DoFn):
             metrics.near_duplicate(item.article.kind.value)
         yield dataclasses.replace(item, story=story)
 
-    @on_timer(EXPIRY)
-    def expire(
-        self,
-        key=beam.DoFn.KeyParam,
-        fired=beam.DoFn.TimestampParam,
-        log=beam.DoFn.StateParam(LOG),
-        version=beam.DoFn.StateParam(VERSION),
-        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
-    ):
-        # The next article sets the next timer (the runner's timers set from a timer callback
-        # were not reliable here); on a quiet wire the state waits for it to shrink.
-        index = self._restored.get(key, log, version)
-        kept = index.prune(_millis(fired) - self._ttl_ms)
-        if _rewrite(log, None if kept is None else map(encode_registration, kept)):
-            self._restored.changed(key, version)
-        next_expiry.clear()
+    def _prune(self, index: StoryIndex, before_ms: int) -> Iterable[bytes] | None:
+        kept = index.prune(before_ms)
+        return None if kept is None else map(encode_registration, kept)
 
 
 class AssignStories(beam.PTransform):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
@@ -16,6 +20,7 @@ from pipeline.local.broker import LocalBroker
 from pipeline.local.registry import LocalRegistry
 from pipeline.sink.kafka_write import reliable_producer
 from pipeline.topics import ensure_topics
+from tests.conftest import ROOT
 
 TEST_PORT = int(os.environ.get("NEWSWIRE_TEST_BROKER_PORT", "29092"))
 # Every job a test runs fails (that test alone) when its processes pass this ceiling.
@@ -65,6 +70,32 @@ def producer(settings: Settings) -> Iterator[KafkaProducer]:
     client = reliable_producer(settings.kafka_client_config())
     yield client
     client.close()
+
+
+def run_example(script: str, settings: Settings, tmp_path: Path, *args: str) -> list[dict]:
+    """Run a docs/ example consumer with newswire made unimportable (it must stand on its
+    own); its JSON lines."""
+    blocker = tmp_path / "blocker" / "pipeline"
+    blocker.mkdir(parents=True, exist_ok=True)
+    (blocker / "__init__.py").write_text("raise ImportError('the example must not use newswire')\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "docs" / script),
+            "--bootstrap-servers",
+            settings.bootstrap_servers,
+            "--topic",
+            settings.sink_topic,
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(blocker.parent), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str = "condition") -> None:

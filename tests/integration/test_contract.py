@@ -3,9 +3,6 @@ consumer that uses only kafka-python and avro."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,8 @@ from pipeline.config import Settings
 from pipeline.sink.tail import decode_articles, read_topic
 from pipeline.source.replay import replay
 from pipeline.topics import check_topics, wait_for_leaders
-from tests.conftest import ROOT, seed_files
+from tests.conftest import seed_files
+from tests.integration.conftest import run_example
 
 pytestmark = pytest.mark.kafka
 
@@ -49,28 +47,9 @@ def test_example_consumer_decodes_the_sink_without_the_project(
         for r in decode_articles(read_topic(settings.kafka_client_config(), settings.sink_topic))
     }
 
-    blocker = tmp_path / "blocker" / "pipeline"
-    blocker.mkdir(parents=True)
-    (blocker / "__init__.py").write_text("raise ImportError('the example must not use newswire')\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "docs" / "consumer_example.py"),
-            "--bootstrap-servers",
-            settings.bootstrap_servers,
-            "--topic",
-            settings.sink_topic,
-            "--schemas-topic",
-            settings.schemas_topic,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(blocker.parent), "PATH": "/usr/bin:/bin"},
+    lines = run_example(
+        "consumer_example.py", settings, tmp_path, "--schemas-topic", settings.schemas_topic
     )
-    assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 32
     for line in lines:
         want = expected[line["id"]]

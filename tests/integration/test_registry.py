@@ -4,8 +4,6 @@ session's broker): consumers that know only the registry, restarts, and a regist
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +18,8 @@ from pipeline.local.registry import LocalRegistry
 from pipeline.sink.registry import RegistryClient, RegistryError, registry_lookup
 from pipeline.sink.tail import decode_articles, read_topic
 from pipeline.source.replay import replay
-from tests.conftest import ROOT, seed_files
-from tests.integration.conftest import run_streaming_while, wait_for
+from tests.conftest import seed_files
+from tests.integration.conftest import run_example, run_streaming_while, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.registry]
 SEED_RECORDS = 32
@@ -35,31 +33,6 @@ def confluent(settings: Settings, registry: LocalRegistry) -> Settings:
 def _values(settings: Settings) -> list[bytes]:
     pairs = read_topic(settings.kafka_client_config(), settings.sink_topic)
     return [value for _, value in pairs if value is not None]
-
-
-def _example(script: str, settings: Settings, tmp_path: Path, *args: str) -> list[dict]:
-    """Run a docs/ example with newswire made unimportable: it must stand on its own."""
-    blocker = tmp_path / "blocker" / "pipeline"
-    blocker.mkdir(parents=True, exist_ok=True)
-    (blocker / "__init__.py").write_text("raise ImportError('the example must not use newswire')\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "docs" / script),
-            "--bootstrap-servers",
-            settings.bootstrap_servers,
-            "--topic",
-            settings.sink_topic,
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(blocker.parent), "PATH": "/usr/bin:/bin"},
-    )
-    assert result.returncode == 0, result.stderr
-    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def test_consumers_that_know_only_the_registry_decode_the_seed_run(
@@ -86,7 +59,7 @@ def test_consumers_that_know_only_the_registry_decode_the_seed_run(
         ("confluent_consumer_example.py", url),  # Confluent's own AvroDeserializer
         ("consumer_example.py", [*url, "--schemas-topic", confluent.schemas_topic]),
     ):
-        lines = _example(script, confluent, tmp_path, *args)
+        lines = run_example(script, confluent, tmp_path, *args)
         assert len(lines) == SEED_RECORDS, script
         for line in lines:
             want = expected[line["id"]]
