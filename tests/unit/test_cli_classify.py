@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import json
+import logging
 
-from pipeline.cli import main
+from pipeline.cli import _ClosingNoise, main
 from tests.conftest import main_labels, seed_files
 
 
@@ -37,3 +38,12 @@ def test_classify_labels_an_excerpt_with_no_headline_line(tmp_path, capsys) -> N
     (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert line["title"].startswith("Le ministère de la Sécurité publique")
     assert line["partner_countries"] == ["JP"] and "cybercrime" in line["themes"]
+
+
+def test_the_closing_clients_cancelled_refresh_is_not_reported_as_an_error() -> None:
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("kafka.cluster", logging.ERROR, "", 0, message, (), None)
+
+    noise = _ClosingNoise()
+    assert not noise.filter(record("Metadata refresh: failed Cancelled"))
+    assert noise.filter(record("Metadata refresh: failed NodeNotReadyError"))
