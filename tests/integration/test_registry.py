@@ -36,7 +36,7 @@ def _values(settings: Settings) -> list[bytes]:
 
 
 def test_consumers_that_know_only_the_registry_decode_the_seed_run(
-    confluent: Settings, producer, tmp_path: Path
+    confluent: Settings, producer, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     replay(producer, confluent.raw_topic, seed_files())
     job.run(confluent)
@@ -68,6 +68,15 @@ def test_consumers_that_know_only_the_registry_decode_the_seed_run(
                 want["partner_countries"],
                 want["themes"],
             ), script
+
+    # `newswire tail` given the registry reads the same records.
+    monkeypatch.setenv("NEWSWIRE_BOOTSTRAP_SERVERS", confluent.bootstrap_servers)
+    monkeypatch.setenv("NEWSWIRE_SINK_TOPIC", confluent.sink_topic)
+    monkeypatch.setenv("NEWSWIRE_SCHEMA_REGISTRY_URL", confluent.schema_registry_url)
+    capsys.readouterr()
+    assert main(["tail", "--json"]) == 0
+    tailed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["id"] for r in tailed} == set(expected)
 
 
 def test_the_registry_keeps_its_schemas_across_a_restart(
