@@ -42,8 +42,8 @@ $(PRISM):
 	GOBIN=$(CACHE)/bin go install github.com/apache/beam/sdks/v2/go/cmd/prism@v$(BEAM_VERSION)
 
 lint: venv
-	$(BIN)/ruff check pipeline tests docs bench
-	$(BIN)/ruff format --check pipeline tests docs bench
+	$(BIN)/ruff check newswire tests docs bench
+	$(BIN)/ruff format --check newswire tests docs bench
 
 unit: venv
 	$(BIN)/pytest tests/unit

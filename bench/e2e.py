@@ -9,28 +9,24 @@ import subprocess
 import sys
 import time
 
-from pipeline.classify.classifier import Classifier
-from pipeline.config import Settings
-from pipeline.encode.encoder import Encoder
-from pipeline.errors import Rejected
-from pipeline.local.broker import LocalBroker
-from pipeline.model import Message
-from pipeline.parse.decode import REPLAYED_AT_HEADER, SOURCE_HEADER, read_page
-from pipeline.parse.split import split_page
-from pipeline.sink.kafka_write import reliable_producer
-from pipeline.sink.tail import read_topic
-from pipeline.topics import ensure_topics
+from newswire.config import Settings
+from newswire.core.errors import Rejected
+from newswire.core.model import Message
+from newswire.devtools.broker import LocalBroker
+from newswire.kafka.connection import Connection
+from newswire.kafka.tail import read_topic
+from newswire.kafka.topics import ensure_topics
+from newswire.stages.classify.classifier import Classifier
+from newswire.stages.encode.encoder import Encoder
+from newswire.stages.parse.decode import REPLAYED_AT_HEADER, SOURCE_HEADER, read_page
+from newswire.stages.parse.split import split_page
 
 BENCH_PORT = int(os.environ.get("NEWSWIRE_BENCH_BROKER_PORT", "19192"))
 
 
 def bench_settings(nlp_model: str) -> Settings:
-    return (
-        Settings.from_env()
-        .on_local_port(BENCH_PORT)
-        .isolated("bench")
-        .replace(nlp_model=nlp_model, metrics_port=0)
-    )
+    local = LocalBroker(Settings.from_env().on_local_port(BENCH_PORT))
+    return local.client_settings().isolated("bench").replace(nlp_model=nlp_model, metrics_port=0)
 
 
 def start_broker() -> LocalBroker:
@@ -41,7 +37,7 @@ def start_broker() -> LocalBroker:
 
 def publish(settings: Settings, pages: list[str], rate: float = 0.0) -> None:
     """Pages to the raw topic, acknowledged; `rate` pages per second, or as fast as possible."""
-    producer = reliable_producer(settings.kafka_client_config(), linger_ms=20)
+    producer = Connection.of(settings).producer(linger_ms=20)
     started = time.monotonic()
     try:
         for n, text in enumerate(pages):
@@ -68,7 +64,7 @@ def _env(settings: Settings) -> dict[str, str]:
 
 def run_pipeline(settings: Settings, extra: list[str], timeout_s: float) -> tuple[float, float]:
     """`newswire run` in a child process: (wall seconds, the child's peak RSS in MB)."""
-    command = [sys.executable, "-m", "pipeline.cli", "run", *extra]
+    command = [sys.executable, "-m", "newswire.cli", "run", *extra]
     started = time.monotonic()
     done = subprocess.run(
         command, env=_env(settings), check=True, timeout=timeout_s, capture_output=True, text=True
@@ -93,9 +89,9 @@ def e2e_batch(settings: Settings, pages: list[str]) -> dict[str, float]:
 
 def sink_latencies(settings: Settings) -> list[float]:
     """Seconds from replay (the record's header time) to the sink record's own timestamp."""
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
-    consumer = KafkaConsumer(**settings.kafka_client_config(), enable_auto_commit=False)
+    consumer = Connection.of(settings).consumer(enable_auto_commit=False)
     encoder = Encoder()
     try:
         partitions = [
@@ -121,7 +117,7 @@ def latency_streaming(settings: Settings, pages: list[str], rate: float) -> dict
     and p99 latency."""
     ensure_topics(settings)
     child = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "run", "--timeout", "900"],
+        [sys.executable, "-m", "newswire.cli", "run", "--timeout", "900"],
         env=_env(settings.replace(until_caught_up=False)),
         start_new_session=True,
     )
@@ -130,7 +126,7 @@ def latency_streaming(settings: Settings, pages: list[str], rate: float) -> dict
         publish(settings, pages, rate)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            got = sum(1 for _ in read_topic(settings.kafka_client_config(), settings.sink_topic))
+            got = sum(1 for _ in read_topic(Connection.of(settings), settings.sink_topic))
             if got and _all_read(settings):
                 break
             time.sleep(2)
@@ -150,9 +146,9 @@ def latency_streaming(settings: Settings, pages: list[str], rate: float) -> dict
 
 
 def _all_read(settings: Settings) -> bool:
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
-    consumer = KafkaConsumer(**settings.kafka_client_config(), group_id=settings.group_id)
+    consumer = Connection.of(settings).consumer(group_id=settings.group_id)
     try:
         partitions = [
             TopicPartition(settings.raw_topic, p)
@@ -177,13 +173,13 @@ def plain_loop(settings: Settings, pages: list[str]) -> dict[str, float]:
     encoder = Encoder()
     consumer = KafkaConsumer(
         settings.raw_topic,
-        **settings.kafka_client_config(),
+        **Connection.of(settings).client_args(),
         group_id=settings.group_id,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_partition_fetch_bytes=16 * 1024 * 1024,
     )
-    producer = reliable_producer(settings.kafka_client_config(), linger_ms=5)
+    producer = Connection.of(settings).producer(linger_ms=5)
     seen: set[str] = set()
     done = 0
     started = time.monotonic()

@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import e2e
-from pipeline import corpus
-from pipeline.classify.classifier import Classifier
-from pipeline.dedup.keys import article_id
-from pipeline.dedup.seen import encode_seen
-from pipeline.dedup.stories import (
+from newswire.core.ids import article_id
+from newswire.core.model import Article, Kind
+from newswire.devtools import corpus
+from newswire.stages.classify.classifier import Classifier
+from newswire.stages.dedup.seen import encode_seen
+from newswire.stages.dedup.stories import (
     Bucket,
     Registration,
     StoryIndex,
@@ -30,8 +31,7 @@ from pipeline.dedup.stories import (
     duplicate_pairs,
     encode_registration,
 )
-from pipeline.model import Article, Kind
-from pipeline.parse.page import parse_page
+from newswire.stages.parse.page import parse_page
 
 ROOT = Path(__file__).resolve().parent.parent
 

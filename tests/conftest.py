@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.classify.evaluate import read_labels
-from pipeline.memory import PeakMemory
+from newswire.devtools.evaluate import read_labels
+from newswire.memory import PeakMemory
 from tests import reaper
 
 ROOT = Path(__file__).resolve().parent.parent

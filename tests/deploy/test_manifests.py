@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 import yaml
 
-from pipeline.cli import _parser
-from pipeline.config import Settings, env_name
-from pipeline.local.maven import fetch_jars
+from newswire.cli import _parser
+from newswire.config import Settings, env_name
+from newswire.maven import fetch_jars
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

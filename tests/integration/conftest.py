@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
-from pipeline import job, runners
-from pipeline.config import Settings
-from pipeline.local.broker import LocalBroker
-from pipeline.local.registry import LocalRegistry
-from pipeline.sink.kafka_write import reliable_producer
-from pipeline.topics import ensure_topics
+from newswire import job, runners
+from newswire.config import Settings
+from newswire.devtools.broker import LocalBroker
+from newswire.devtools.registry import LocalRegistry
+from newswire.kafka.connection import Connection
+from newswire.kafka.topics import ensure_topics
 from tests.conftest import ROOT
 
 TEST_PORT = int(os.environ.get("NEWSWIRE_TEST_BROKER_PORT", "29092"))
@@ -50,10 +50,9 @@ def registry(broker: LocalBroker) -> Iterator[LocalRegistry]:
 def settings(broker: LocalBroker) -> Settings:
     """Fresh topics and consumer group per test, so that tests never see each other's data."""
     s = (
-        Settings.from_env()
+        broker.client_settings()
         .isolated("test")
         .replace(
-            bootstrap_servers=broker.bootstrap,
             until_caught_up=True,
             poll_timeout_ms=200,
             idle_poll_s=0.2,
@@ -67,7 +66,7 @@ def settings(broker: LocalBroker) -> Settings:
 
 @pytest.fixture
 def producer(settings: Settings) -> Iterator[KafkaProducer]:
-    client = reliable_producer(settings.kafka_client_config())
+    client = Connection.of(settings).producer()
     yield client
     client.close()
 
@@ -75,7 +74,7 @@ def producer(settings: Settings) -> Iterator[KafkaProducer]:
 def run_example(script: str, settings: Settings, tmp_path: Path, *args: str) -> list[dict]:
     """Run a docs/ example consumer with newswire made unimportable (it must stand on its
     own); its JSON lines."""
-    blocker = tmp_path / "blocker" / "pipeline"
+    blocker = tmp_path / "blocker" / "newswire"
     blocker.mkdir(parents=True, exist_ok=True)
     (blocker / "__init__.py").write_text("raise ImportError('the example must not use newswire')\n")
     result = subprocess.run(

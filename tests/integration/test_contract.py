@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import NewTopic
 
-from pipeline import job
-from pipeline.cli import main
-from pipeline.config import Settings
-from pipeline.sink.tail import decode_articles, read_topic
-from pipeline.source.replay import replay
-from pipeline.topics import check_topics, wait_for_leaders
+from newswire import job
+from newswire.cli import main
+from newswire.config import Settings
+from newswire.devtools.replay import replay
+from newswire.kafka.connection import Connection
+from newswire.kafka.tail import decode_articles, read_topic
+from newswire.kafka.topics import check_topics, wait_for_leaders
 from tests.conftest import seed_files
 from tests.integration.conftest import run_example
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.kafka
 
 def test_topics_match_the_spec_and_drift_is_reported(settings: Settings, monkeypatch) -> None:
     assert check_topics(settings) == []
-    admin = KafkaAdminClient(**settings.kafka_client_config())
+    admin = Connection.of(settings).admin()
     try:
         admin.create_topics([NewTopic(settings.sink_topic + ".plain", 1, 1)])
         wait_for_leaders(admin, [settings.sink_topic + ".plain"])
@@ -44,7 +45,7 @@ def test_example_consumer_decodes_the_sink_without_the_project(
     job.run(settings)  # also publishes the schemas at start-up
     expected = {
         r["id"]: r
-        for r in decode_articles(read_topic(settings.kafka_client_config(), settings.sink_topic))
+        for r in decode_articles(read_topic(Connection.of(settings), settings.sink_topic))
     }
 
     lines = run_example(

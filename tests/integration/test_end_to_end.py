@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
-from pipeline import job
-from pipeline.cli import main
-from pipeline.config import Settings
-from pipeline.sink.tail import decode_articles, decode_dead_letters, read_topic
-from pipeline.source.replay import replay
+from newswire import job
+from newswire.cli import main
+from newswire.config import Settings
+from newswire.devtools.replay import replay
+from newswire.kafka.connection import Connection
+from newswire.kafka.tail import decode_articles, decode_dead_letters, read_topic
 from tests.conftest import main_labels, seed_files
 from tests.integration.conftest import run_streaming_while
 
@@ -21,11 +22,11 @@ SEED_RECORDS = 32  # 5 articles + 27 distinct teasers
 
 
 def _articles(settings: Settings) -> list[dict]:
-    return list(decode_articles(read_topic(settings.kafka_client_config(), settings.sink_topic)))
+    return list(decode_articles(read_topic(Connection.of(settings), settings.sink_topic)))
 
 
 def _dead_letters(settings: Settings) -> list[dict]:
-    return list(decode_dead_letters(read_topic(settings.kafka_client_config(), settings.dlq_topic)))
+    return list(decode_dead_letters(read_topic(Connection.of(settings), settings.dlq_topic)))
 
 
 def test_seed_replay_round_trip(settings: Settings, producer) -> None:
@@ -65,7 +66,7 @@ def test_loop_replay_adds_no_new_id_and_commits_offsets(settings: Settings, prod
 
 def _all_committed(settings: Settings) -> bool:
     """Has the pipeline's group committed every raw record (i.e. read and written it all)?"""
-    consumer = KafkaConsumer(**settings.kafka_client_config(), group_id=settings.group_id)
+    consumer = Connection.of(settings).consumer(group_id=settings.group_id)
     try:
         partitions = [
             TopicPartition(settings.raw_topic, p)
@@ -180,7 +181,7 @@ def test_perturbed_replays_add_updates_but_never_a_second_canonical_record(
     replay(producer, settings.raw_topic, seed_files(), loop=10, perturb=True)
     job.run(settings)
     records = _articles(settings)
-    config = settings.kafka_client_config()
+    config = Connection.of(settings)
     canonical = list(decode_articles(read_topic(config, settings.canonical_topic)))
     assert len(canonical) == SEED_RECORDS  # one per seed story
     assert len({r["story_id"] for r in canonical}) == SEED_RECORDS

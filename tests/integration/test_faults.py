@@ -13,16 +13,18 @@ import time
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
-from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+from kafka import TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType
 
-from pipeline import corpus, job, runners
-from pipeline.config import Settings
-from pipeline.encode.encoder import Encoder
-from pipeline.local.broker import LocalBroker
-from pipeline.parse.files import read_items
-from pipeline.sink.tail import read_topic
-from pipeline.source.replay import replay
+from newswire import job, runners
+from newswire.config import Settings
+from newswire.devtools import corpus
+from newswire.devtools.broker import LocalBroker
+from newswire.devtools.files import read_items
+from newswire.devtools.replay import replay
+from newswire.kafka.connection import Connection
+from newswire.kafka.tail import read_topic
+from newswire.stages.encode.encoder import Encoder
 from tests.conftest import seed_files
 from tests.integration.conftest import run_streaming_while
 
@@ -44,13 +46,13 @@ def _sink_ids(settings: Settings) -> list[str]:
     encoder = Encoder()
     return [
         encoder.key.decode(key)["id"]
-        for key, value in read_topic(settings.kafka_client_config(), settings.sink_topic)
+        for key, value in read_topic(Connection.of(settings), settings.sink_topic)
         if key is not None and value is not None
     ]
 
 
 def _committed(settings: Settings) -> dict[int, int | None]:
-    consumer = KafkaConsumer(**settings.kafka_client_config(), group_id=settings.group_id)
+    consumer = Connection.of(settings).consumer(group_id=settings.group_id)
     try:
         partitions = consumer.partitions_for_topic(settings.raw_topic) or set()
         return {p: consumer.committed(TopicPartition(settings.raw_topic, p)) for p in partitions}
@@ -84,7 +86,7 @@ def kill_9_then_restart(settings: Settings, producer, files: list[Path]) -> None
     """`newswire run` killed with SIGKILL (with everything it started) once records flow, then
     started again: every page's records end on the sink, none twice."""
     expected = _expected_ids(files)
-    command = [sys.executable, "-m", "pipeline.cli", "run", "--timeout", "600"]
+    command = [sys.executable, "-m", "newswire.cli", "run", "--timeout", "600"]
     first = subprocess.Popen(command, env=_env(settings), start_new_session=True)
     # Feed only once the job consumes: a job slow to start would otherwise find the whole
     # corpus waiting and finish it before the kill.
@@ -134,9 +136,8 @@ def test_broker_restart_in_mid_stream_recovers_without_operator(
 
 
 def _send(settings: Settings, files: list[Path]) -> None:
-    from pipeline.sink.kafka_write import reliable_producer
 
-    producer = reliable_producer(settings.kafka_client_config())
+    producer = Connection.of(settings).producer()
     try:
         replay(producer, settings.raw_topic, files)
     finally:
@@ -144,7 +145,7 @@ def _send(settings: Settings, files: list[Path]) -> None:
 
 
 def _set_max_message_bytes(settings: Settings, value: int) -> None:
-    admin = KafkaAdminClient(**settings.kafka_client_config())
+    admin = Connection.of(settings).admin()
     try:
         admin.alter_configs(
             [

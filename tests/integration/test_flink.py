@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline import job, metrics
-from pipeline.config import Settings
-from pipeline.local.flink import JobServer, LocalCluster, rest_get
-from pipeline.local.ports import free_port
-from pipeline.source.replay import replay
+from newswire import job
+from newswire.config import Settings
+from newswire.core import metrics
+from newswire.devtools.flink_cluster import LocalCluster
+from newswire.devtools.replay import replay
+from newswire.flink import JobServer, rest_get
+from newswire.ports import free_port
 from tests.conftest import seed_files
 from tests.integration.test_end_to_end import (
     SEED_RECORDS,

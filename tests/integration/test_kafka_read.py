@@ -8,9 +8,10 @@ import time
 import pytest
 from apache_beam.io.restriction_trackers import OffsetRange
 
-from pipeline.config import Settings
-from pipeline.ledger import forget, ledger
-from pipeline.source.kafka_read import (
+from newswire.config import Settings
+from newswire.delivery import forget, ledger
+from newswire.kafka.connection import Connection
+from newswire.kafka.source import (
     OPEN_END,
     Committer,
     ReadSpec,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.kafka
 
 def _spec(settings: Settings, until_caught_up: bool) -> ReadSpec:
     return ReadSpec(
-        settings.kafka_client_config(),
+        Connection.of(settings),
         settings.raw_topic,
         settings.group_id,
         until_caught_up,
@@ -91,9 +92,9 @@ def test_open_ranges_split_only_at_checkpoints() -> None:
 
 
 def _committed(settings: Settings) -> int | None:
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
-    consumer = KafkaConsumer(**settings.kafka_client_config(), group_id=settings.group_id)
+    consumer = Connection.of(settings).consumer(group_id=settings.group_id)
     try:
         return consumer.committed(TopicPartition(settings.raw_topic, 0))
     finally:

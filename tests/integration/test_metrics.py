@@ -9,10 +9,12 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline import job, metrics
-from pipeline.config import Settings
-from pipeline.sink.tail import decode_articles, read_topic
-from pipeline.source.replay import replay
+from newswire import job
+from newswire.config import Settings
+from newswire.core import metrics
+from newswire.devtools.replay import replay
+from newswire.kafka.connection import Connection
+from newswire.kafka.tail import decode_articles, read_topic
 from tests.conftest import seed_files
 from tests.integration.conftest import TEST_PORT
 
@@ -55,7 +57,7 @@ def test_metrics_endpoint_counts_what_reached_the_sink(settings: Settings, produ
     def added(name: str, **labels: str) -> float:
         return _value(after, name, **labels) - _value(before, name, **labels)
 
-    records = list(decode_articles(read_topic(settings.kafka_client_config(), settings.sink_topic)))
+    records = list(decode_articles(read_topic(Connection.of(settings), settings.sink_topic)))
     kinds = [r["kind"] for r in records]
     assert added("newswire_records_written_total", role="sink") == len(records) == 32
     assert added("newswire_records_written_total", role="dlq") == 1

@@ -7,17 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
-from pipeline import job
-from pipeline.cli import main
-from pipeline.config import Settings
-from pipeline.encode.wire import confluent_id
-from pipeline.local.ports import free_port
-from pipeline.local.registry import LocalRegistry
-from pipeline.sink.registry import RegistryClient, RegistryError, registry_lookup
-from pipeline.sink.tail import decode_articles, read_topic
-from pipeline.source.replay import replay
+from newswire import job
+from newswire.cli import main
+from newswire.config import Settings
+from newswire.devtools.registry import LocalRegistry
+from newswire.devtools.replay import replay
+from newswire.kafka.connection import Connection
+from newswire.kafka.registry import RegistryClient, RegistryError, registry_lookup
+from newswire.kafka.tail import decode_articles, read_topic
+from newswire.ports import free_port
+from newswire.stages.encode.wire import confluent_id
 from tests.conftest import seed_files
 from tests.integration.conftest import run_example, run_streaming_while, wait_for
 
@@ -31,7 +32,7 @@ def confluent(settings: Settings, registry: LocalRegistry) -> Settings:
 
 
 def _values(settings: Settings) -> list[bytes]:
-    pairs = read_topic(settings.kafka_client_config(), settings.sink_topic)
+    pairs = read_topic(Connection.of(settings), settings.sink_topic)
     return [value for _, value in pairs if value is not None]
 
 
@@ -49,7 +50,7 @@ def test_consumers_that_know_only_the_registry_decode_the_seed_run(
     expected = {
         r["id"]: r
         for r in decode_articles(
-            read_topic(confluent.kafka_client_config(), confluent.sink_topic),
+            read_topic(Connection.of(confluent), confluent.sink_topic),
             registry_lookup(confluent),
         )
     }
@@ -104,7 +105,7 @@ def test_an_unreachable_registry_fails_the_start_before_anything_is_read_or_writ
     with pytest.raises(RegistryError, match="unreachable"):
         job.run(away)
     assert _values(away) == []
-    consumer = KafkaConsumer(**away.kafka_client_config(), group_id=away.group_id)
+    consumer = Connection.of(away).consumer(group_id=away.group_id)
     try:
         partitions = consumer.partitions_for_topic(away.raw_topic) or set()
         assert all(
@@ -140,7 +141,7 @@ def test_a_registry_lost_mid_run_changes_nothing_the_job_writes(
     assert None not in ids and len(ids) == 1
     decoded = list(
         decode_articles(
-            read_topic(confluent.kafka_client_config(), confluent.sink_topic),
+            read_topic(Connection.of(confluent), confluent.sink_topic),
             registry_lookup(confluent),
         )
     )

@@ -7,15 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from kafka.admin import KafkaAdminClient
 
-from pipeline import job
-from pipeline.config import Settings
-from pipeline.local.broker import LocalBroker
-from pipeline.sink.kafka_write import reliable_producer
-from pipeline.sink.tail import read_topic
-from pipeline.source.replay import replay
-from pipeline.topics import ensure_topics
+from newswire import job
+from newswire.config import Settings
+from newswire.devtools.broker import LocalBroker
+from newswire.devtools.replay import replay
+from newswire.kafka.connection import Connection
+from newswire.kafka.tail import read_topic
+from newswire.kafka.topics import ensure_topics
 from tests.conftest import seed_files
 from tests.integration.conftest import TEST_PORT
 
@@ -61,20 +60,19 @@ def sasl_settings() -> Iterator[Settings]:
 
 def _pipeline_writes_the_seeds(settings: Settings) -> None:
     ensure_topics(settings)
-    producer = reliable_producer(settings.kafka_client_config())
+    producer = Connection.of(settings).producer()
     try:
         replay(producer, settings.raw_topic, seed_files())
     finally:
         producer.close()
     job.run(settings)
-    records = list(read_topic(settings.kafka_client_config(), settings.sink_topic))
+    records = list(read_topic(Connection.of(settings), settings.sink_topic))
     assert len(records) == 32
 
 
 def _refused(settings: Settings) -> None:
     with pytest.raises(Exception):  # noqa: B017 - kafka-python raises per failure mode
-        admin = KafkaAdminClient(
-            **settings.kafka_client_config(),
+        admin = Connection.of(settings).admin(
             request_timeout_ms=5000,
             api_version_auto_timeout_ms=5000,
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import logging
 
-from pipeline.cli import _ClosingNoise, main
+from newswire.cli import _ClosingNoise, main
 from tests.conftest import main_labels, seed_files
 
 

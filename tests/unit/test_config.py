@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings, settings_parser
+from newswire.config import Settings, settings_parser
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -40,22 +40,6 @@ def test_booleans_and_paths_from_the_environment() -> None:
 def test_bad_environment_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
         Settings.from_env({name: value})
-
-
-def test_kafka_client_config_passes_security_through() -> None:
-    config = Settings(
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism="PLAIN",
-        sasl_username="u",
-        sasl_password="p",
-    ).kafka_client_config()
-    assert config["security_protocol"] == "SASL_PLAINTEXT"
-    assert (
-        config["sasl_mechanism"],
-        config["sasl_plain_username"],
-        config["sasl_plain_password"],
-    ) == ("PLAIN", "u", "p")
-    assert "sasl_mechanism" not in Settings().kafka_client_config()
 
 
 def test_settings_survive_the_trip_through_a_child_process_environment() -> None:

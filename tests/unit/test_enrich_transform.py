@@ -6,10 +6,10 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline import corpus
-from pipeline.encode.encoder import Encoder
-from pipeline.job import EnrichPages
-from pipeline.model import Message
+from newswire.core.model import Message
+from newswire.devtools import corpus
+from newswire.job import EnrichPages
+from newswire.stages.encode.encoder import Encoder
 from tests.conftest import seed_files
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.memory import MemoryGuard, MemoryLimitExceeded, descendants, tree_rss_bytes
+from newswire.memory import MemoryGuard, MemoryLimitExceeded, descendants, tree_rss_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLD_200_MB = (
@@ -68,7 +68,7 @@ def test_a_job_over_the_ceiling_fails_its_test_and_the_session_goes_on(tmp_path:
         textwrap.dedent(
             """
             import time
-            from pipeline.memory import MemoryGuard, tree_rss_bytes
+            from newswire.memory import MemoryGuard, tree_rss_bytes
 
             def test_a_job_that_grows():
                 hog = []

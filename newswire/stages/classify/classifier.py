@@ -1,0 +1,216 @@
+"""Partner countries, themes and entities of one article, with the evidence for each label.
+
+Scoring is positional: a mention in the title counts most, then the lede; the dateline place is
+not scored, so a story filed from Moscow about Laos is about Laos. The home country is never a
+partner. Words inside a matched country or organisation name (`Office des Nations unies contre
+la drogue et le crime`) are a name, not a theme. Each teaser is classified on its own text only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from newswire.core.model import Article, Classification, Entity, Evidence, Item, Score
+from newswire.core.text import words
+from newswire.stages.classify import gazetteer
+from newswire.stages.classify.matcher import Match, PhraseMatcher, read_table
+from newswire.stages.classify.nlp import Analysis, Analyzer, make_analyzer
+
+_DATA = Path(str(resources.files("newswire.stages.classify") / "data"))
+_ENTITY_TYPES = {"PER": "person", "ORG": "organisation", "LOC": "place"}
+_ENTITY_TRIM = " -–—,.;:()«»\"'’"
+
+Hits = list[tuple[str, Match]]  # (field, match)
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    home_country: str = "VN"
+    field_weights: dict[str, float] = field(
+        default_factory=lambda: {"title": 3.0, "lede": 2.0, "caption": 1.0, "body": 1.0}
+    )
+    # A partner must be named in the title or lede and reach this share of the top score.
+    partner_share: float = 0.5
+    # With no partner in title or lede, a body-only country needs this many mentions.
+    body_only_mentions: int = 2
+    theme_threshold: float = 2.0
+    # In a short article (a teaser: title and summary, no body) a theme must also reach this
+    # share of the top theme: one passing word in a summary does not make a second theme.
+    short_theme_share: float = 0.35
+
+
+class Classifier:
+    def __init__(
+        self,
+        countries: PhraseMatcher,
+        themes: PhraseMatcher,
+        taxonomy: Mapping[str, str],
+        analyzer: Analyzer,
+        settings: ClassifierSettings | None = None,
+    ) -> None:
+        self._countries = countries
+        self._themes = themes
+        self._taxonomy = dict(taxonomy)
+        self._analyzer = analyzer
+        self.settings = settings or ClassifierSettings()
+
+    @property
+    def nlp_model(self) -> str:
+        return self._analyzer.name
+
+    @classmethod
+    def from_data(
+        cls,
+        *,
+        nlp_model: str,
+        data_dir: Path = _DATA,
+        settings: ClassifierSettings | None = None,
+    ) -> Classifier:
+        """The classifier over the data files in `data_dir`.
+
+        Args:
+            nlp_model: a spaCy pipeline package (the job's `--nlp-model`), or `none` for the
+                vocabulary alone; no default here, so the job's setting is the only one.
+            data_dir: countries.tsv, themes.tsv and taxonomy.tsv.
+            settings: thresholds and weights.
+        """
+        countries = PhraseMatcher(
+            (code, 1.0, alias) for code, alias in gazetteer.aliases(data_dir / "countries.tsv")
+        )
+        themes = PhraseMatcher(
+            (theme, float(weight), term)
+            for theme, weight, term, *_ in read_table(data_dir / "themes.tsv")
+        )
+        taxonomy = {theme: iptc for theme, iptc, *_ in read_table(data_dir / "taxonomy.tsv")}
+        return cls(countries, themes, taxonomy, make_analyzer(nlp_model), settings)
+
+    def classify_item(self, item: Item) -> Item:
+        return self.classify_items([item])[0]
+
+    def classify_items(self, items: Sequence[Item]) -> list[Item]:
+        """Classify a batch: the analyser sees every field of every item in one `pipe`."""
+        results = self.classify_many([item.article for item in items])
+        return [
+            dataclasses.replace(item, classification=result)
+            for item, result in zip(items, results, strict=True)
+        ]
+
+    def classify(self, article: Article) -> Classification:
+        return self.classify_many([article])[0]
+
+    def classify_many(self, articles: Sequence[Article]) -> list[Classification]:
+        per_article = [_fields(article) for article in articles]
+        analyses = iter(self._analyzer.analyse([text for fs in per_article for _, text in fs]))
+        return [
+            self._classify([(name, next(analyses)) for name, _ in fields]) for fields in per_article
+        ]
+
+    def _classify(self, analysed: list[tuple[str, Analysis]]) -> Classification:
+        country_hits: Hits = []
+        theme_hits: Hits = []
+        for name, analysis in analysed:
+            names = list(self._countries.find(analysis.tokens))
+            country_hits += [(name, m) for m in names]
+            theme_hits += [
+                (name, m) for m in self._themes.find(analysis.tokens) if not _inside(m, names)
+            ]
+        partner_scores = self._partners(country_hits)
+        short = all(name != "body" for name, _ in analysed)
+        theme_scores = self._themes_over_threshold(theme_hits, short)
+        evidence = [
+            Evidence(m.label, name, m.text)
+            for scores, hits in ((partner_scores, country_hits), (theme_scores, theme_hits))
+            for name, m in hits
+            if m.label in scores
+        ]
+        scores = [Score(c, s) for c, s in partner_scores.items()]
+        scores += [Score(t, s, self._taxonomy.get(t)) for t, s in theme_scores.items()]
+        return Classification(
+            partner_countries=tuple(partner_scores),
+            themes=tuple(theme_scores),
+            evidence=tuple(dict.fromkeys(evidence)),
+            scores=tuple(scores),
+            entities=_entities(analysed),
+        )
+
+    def _partners(self, hits: Hits) -> dict[str, float]:
+        weights = self.settings.field_weights
+        score: dict[str, float] = defaultdict(float)
+        prominent: set[str] = set()
+        mentions: dict[str, int] = defaultdict(int)
+        for name, match in hits:
+            if match.label == self.settings.home_country:
+                continue
+            score[match.label] += weights[name]
+            mentions[match.label] += 1
+            if name in ("title", "lede"):
+                prominent.add(match.label)
+        if not score:
+            return {}
+        if prominent:
+            top = max(score[c] for c in prominent)
+            chosen = [c for c in prominent if score[c] >= self.settings.partner_share * top]
+        else:
+            top = max(score.values())
+            chosen = [
+                c
+                for c, s in score.items()
+                if s == top and mentions[c] >= self.settings.body_only_mentions
+            ]
+        return {c: score[c] for c in sorted(chosen, key=lambda c: (-score[c], c))}
+
+    def _themes_over_threshold(self, hits: Hits, short: bool) -> dict[str, float]:
+        weights = self.settings.field_weights
+        score: dict[str, float] = defaultdict(float)
+        for name, match in hits:
+            score[match.label] += match.weight * weights[name]
+        if not score:
+            return {}
+        bar = self.settings.theme_threshold
+        if short:
+            bar = max(bar, self.settings.short_theme_share * max(score.values()))
+        kept = [t for t, s in score.items() if s >= bar]
+        return {t: score[t] for t in sorted(kept, key=lambda t: (-score[t], t))}
+
+
+def _fields(article: Article) -> list[tuple[str, str]]:
+    fields = [
+        ("title", article.title),
+        ("lede", article.lede),
+        ("caption", article.caption),
+        ("body", article.body),
+    ]
+    return [(name, text) for name, text in fields if text]
+
+
+def _inside(match: Match, spans: Iterable[Match]) -> bool:
+    return any(span.start <= match.start and match.end <= span.end for span in spans)
+
+
+def _entities(analysed: list[tuple[str, Analysis]]) -> tuple[Entity, ...]:
+    found: dict[tuple[str, str], Entity] = {}
+    for name, analysis in analysed:
+        for entity in _clean_entities(name, analysis.entities):
+            key = (entity.type, entity.normalised)
+            seen = found.get(key)
+            found[key] = dataclasses.replace(seen, mentions=seen.mentions + 1) if seen else entity
+    return tuple(found.values())
+
+
+def _clean_entities(name: str, entities: Iterable[tuple[str, str]]) -> Iterator[Entity]:
+    """Drop what the small model gets wrong most: spans across lines, lower-case fragments
+    (`ministre de la`), punctuation."""
+    for label, raw in entities:
+        kind = _ENTITY_TYPES.get(label)
+        if kind is None or "\n" in raw:
+            continue
+        text = " ".join(raw.split()).strip(_ENTITY_TRIM)
+        normalised = " ".join(words(text))
+        if len(normalised) < 2 or not any(w[:1].isupper() for w in text.split()):
+            continue
+        yield Entity(kind, text, normalised, name)

@@ -1,0 +1,289 @@
+"""Beam shells around the dedup indexes: exact repeats by id (`FirstSeen`) and stories
+(`AssignStories`).
+
+Runner-agnostic: the durable copy of each index is keyed state (checkpointed on Flink), a log
+of compact byte entries; the in-memory copy a worker works from is rebuilt from that log. State
+is bounded: an event-time timer a key prunes what is older than the TTL, so memory follows
+the stories of the last TTL, not all stories ever seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+import apache_beam as beam
+from apache_beam.coders import BytesCoder, VarIntCoder
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import (
+    BagStateSpec,
+    ReadModifyWriteStateSpec,
+    TimerSpec,
+    on_timer,
+)
+from apache_beam.utils.timestamp import Timestamp
+
+from newswire.core import metrics
+from newswire.stages.dedup.seen import SeenIds, shard_of
+from newswire.stages.dedup.stories import (
+    StoryIndex,
+    StorySettings,
+    decode_registration,
+    encode_registration,
+)
+from newswire.stages.dedup.warm_start import KnownStory
+
+T = TypeVar("T")
+
+
+class Restored(Generic[T]):
+    """A worker's in-memory indexes, one a key, trusted only while the key's state agrees.
+
+    Every change to a key's log writes a fresh random version beside it. An index whose
+    version is not the one in state is stale (the runner restored an older checkpoint, or
+    another worker owned the key) and is rebuilt from the log, so a rolled-back log is never
+    answered from memory that saw later input.
+    """
+
+    def __init__(self, build: Callable[[Iterable[bytes]], T]) -> None:
+        self._build = build
+        self._by_key: dict[typing.Any, tuple[bytes, T]] = {}
+
+    def get(self, key, log, version) -> T:
+        token = version.read()
+        cached = self._by_key.get(key)
+        if token is not None and cached is not None and cached[0] == token:
+            return cached[1]
+        index = self._build(log.read() if token is not None else ())
+        self._by_key[key] = (token or b"", index)
+        return index
+
+    def changed(self, key, version) -> None:
+        token = os.urandom(8)
+        version.write(token)
+        self._by_key[key] = (token, self._by_key[key][1])
+
+
+def _millis(at: Timestamp) -> int:
+    return int(at.micros // 1000)
+
+
+def _seen_ids(entries: Iterable[bytes]) -> SeenIds:
+    seen = SeenIds()
+    seen.restore(entries)
+    return seen
+
+
+# The state and timer of a key of both dedup DoFns.
+LOG = BagStateSpec("log", BytesCoder())
+VERSION = ReadModifyWriteStateSpec("version", BytesCoder())
+NEXT_EXPIRY = ReadModifyWriteStateSpec("next_expiry", VarIntCoder())
+EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
+
+
+class _LoggedIndexFn(beam.DoFn):
+    """A stateful DoFn whose keyed state is a log of compact entries behind an in-memory
+    index (see `Restored`), pruned by one event-time timer a key."""
+
+    _ttl_ms: int
+    _restored: Restored
+
+    def _prune(self, index, before_ms: int) -> Iterable[bytes] | None:
+        """The entries to keep once those before `before_ms` are gone; None if none went."""
+        raise NotImplementedError
+
+    @on_timer(EXPIRY)
+    def expire(
+        self,
+        key=beam.DoFn.KeyParam,
+        fired=beam.DoFn.TimestampParam,
+        log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
+    ):
+        # The next element sets the next timer (the runner's timers set from a timer callback
+        # were not reliable here); on a quiet wire the state waits for it to shrink.
+        index = self._restored.get(key, log, version)
+        if _rewrite(log, self._prune(index, _millis(fired) - self._ttl_ms)):
+            self._restored.changed(key, version)
+        next_expiry.clear()
+
+
+class FirstSeenFn(_LoggedIndexFn):
+    """(shard, (id, value)) -> the value of each id's first sighting, once."""
+
+    def __init__(
+        self,
+        what: str,
+        ttl_s: float,
+        known: frozenset[str] = frozenset(),
+        on_drop: Callable[[Any], None] | None = None,
+    ) -> None:
+        self._what = what
+        self._ttl_ms = int(ttl_s * 1000)
+        self._known = known  # ids already on the sink before this job started
+        self._on_drop = on_drop
+
+    def setup(self) -> None:
+        self._restored: Restored[SeenIds] = Restored(_seen_ids)
+
+    def process(
+        self,
+        element,
+        timestamp=beam.DoFn.TimestampParam,
+        log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
+        expiry=beam.DoFn.TimerParam(EXPIRY),
+    ):
+        shard, (key, value) = element
+        seen = self._restored.get(shard, log, version)
+        entry = None if key in self._known else seen.add(key, _millis(timestamp))
+        if entry is None:
+            article = getattr(value, "article", None)  # an Item: count by article or teaser
+            metrics.duplicate_dropped(article.kind.value if article else self._what)
+            if self._on_drop is not None:
+                self._on_drop(value)
+            return
+        log.add(entry)
+        self._restored.changed(shard, version)
+        _schedule(seen.oldest_ms(), self._ttl_ms, next_expiry, expiry)
+        yield value
+
+    def _prune(self, index: SeenIds, before_ms: int) -> list[bytes] | None:
+        return index.prune(before_ms)
+
+
+def _schedule(oldest_ms: int | None, ttl_ms: int, next_expiry, expiry) -> None:
+    """One timer a key, an eighth of a TTL after its oldest entry turns a TTL old, so a prune
+    removes an eighth of a TTL's entries and the log is rewritten a few times a TTL."""
+    if oldest_ms is None or next_expiry.read() is not None:
+        return
+    at = oldest_ms + ttl_ms + ttl_ms // 8
+    next_expiry.write(at)
+    expiry.set(Timestamp.of(at / 1000))
+
+
+def _rewrite(log, kept: Iterable[bytes] | None) -> bool:
+    """The log as `kept` says, when a prune removed anything (`kept` is not None)."""
+    if kept is None:
+        return False
+    log.clear()
+    for entry in kept:
+        log.add(entry)
+    return True
+
+
+class FirstSeen(beam.PTransform):
+    """(id, value) -> the value of each id's first sighting within the TTL.
+
+    Args:
+        what: what the ids name ("page", "article"), for the duplicate metric.
+        ttl_s: how long, in event time, an id is remembered.
+        known: ids already on the sink before the job started (a warm start).
+        on_drop: called with each value dropped as a repeat (the job's delivery bookkeeping).
+        shards: how many keys the ids are spread over; state and timers scale with these.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        ttl_s: float,
+        known: frozenset[str] = frozenset(),
+        on_drop: Callable[[Any], None] | None = None,
+        shards: int = 256,
+    ) -> None:
+        super().__init__()
+        self._fn = FirstSeenFn(what, ttl_s, known, on_drop)
+        self._shards = shards
+
+    def expand(self, keyed: beam.PCollection) -> beam.PCollection:
+        shards = self._shards
+        return (
+            keyed
+            # Typed Any: an inferred key coder made the in-process runner misread the stage's
+            # timers (its timer key coder stayed the generic one).
+            | "Shard"
+            >> beam.Map(lambda kv: (shard_of(kv[0], shards), kv)).with_output_types(typing.Any)
+            | "FirstSeen" >> beam.ParDo(self._fn)
+        )
+
+
+class StoriesFn(_LoggedIndexFn):
+    """Every article's story, from one index of LSH buckets under a single key.
+
+    Keyed state is the durable log of registrations (at most one compact bag append an
+    article, see `encode_registration`), and the index is rebuilt from it (see `Restored`), so
+    an article costs one stateful element, not one per band. A timer prunes buckets older than
+    the TTL. One key means one worker: the stage handles hundreds of articles a second, far
+    more than a wire sends; shard it if that ever changes.
+    """
+
+    def __init__(
+        self, settings: StorySettings, ttl_s: float, known: tuple[KnownStory, ...] = ()
+    ) -> None:
+        self._settings = settings
+        self._ttl_ms = int(ttl_s * 1000)
+        self._known = known
+
+    def setup(self) -> None:
+        self._restored: Restored[StoryIndex] = Restored(self._index)
+
+    def _index(self, log: Iterable[bytes]) -> StoryIndex:
+        index = StoryIndex(self._settings, remember_ids=False)
+        for story in self._known:
+            index.register_story(story.story_id, story.first_seen_ms, story.text)
+        index.restore(decode_registration(entry) for entry in log)
+        return index
+
+    def process(
+        self,
+        element,
+        log=beam.DoFn.StateParam(LOG),
+        version=beam.DoFn.StateParam(VERSION),
+        next_expiry=beam.DoFn.StateParam(NEXT_EXPIRY),
+        expiry=beam.DoFn.TimerParam(EXPIRY),
+    ):
+        key, item = element
+        index = self._restored.get(key, log, version)
+        with metrics.stage("stories"):
+            story = index.assign(item.article_id, item.article, item.page.replayed_at_ms)
+        registrations = index.registrations()
+        for registration in registrations:
+            log.add(encode_registration(registration))
+        if registrations:
+            self._restored.changed(key, version)
+        _schedule(index.oldest_ms(), self._ttl_ms, next_expiry, expiry)
+        if not story.canonical:
+            metrics.near_duplicate(item.article.kind.value)
+        yield dataclasses.replace(item, story=story)
+
+    def _prune(self, index: StoryIndex, before_ms: int) -> Iterable[bytes] | None:
+        kept = index.prune(before_ms)
+        return None if kept is None else map(encode_registration, kept)
+
+
+class AssignStories(beam.PTransform):
+    """Items -> items with their story (see StoriesFn).
+
+    Args:
+        settings: the MinHash/LSH parameters.
+        ttl_s: how long, in event time, a story's buckets are kept.
+        known: stories already on the canonical topic (a warm start).
+    """
+
+    def __init__(
+        self, settings: StorySettings, ttl_s: float, known: tuple[KnownStory, ...] = ()
+    ) -> None:
+        super().__init__()
+        self._fn = StoriesFn(settings, ttl_s, known)
+
+    def expand(self, items: beam.PCollection) -> beam.PCollection:
+        return (
+            items
+            | "OneIndex" >> beam.Map(lambda item: ("stories", item)).with_output_types(typing.Any)
+            | "Stories" >> beam.ParDo(self._fn)
+        )

@@ -1,1 +1,0 @@
-"""Sink: encoded records onto Kafka topics."""

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import pytest
+
+from newswire.core.model import Article, Kind
+from newswire.core.text import normalise
+from newswire.stages.classify import gazetteer
+from newswire.stages.classify.classifier import Classifier
+from newswire.stages.classify.matcher import PhraseMatcher, read_table
+from newswire.stages.classify.nlp import PlainAnalyzer, Token
+from newswire.stages.parse.page import parse_page
+from tests.conftest import SEEDS, main_labels
+
+DATA = SEEDS.parent / "newswire" / "stages" / "classify" / "data"
+
+LABELS = main_labels()
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.from_data(nlp_model="none")
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_main_articles_match_the_labels_exactly(classifier: Classifier, name: str) -> None:
+    article = parse_page((SEEDS / name).read_text(encoding="utf-8")).article
+    result = classifier.classify(article)
+    assert set(result.partner_countries) == LABELS[name]["partner_countries"]
+    assert set(result.themes) == LABELS[name]["themes"]
+    labels = set(result.partner_countries) | set(result.themes)
+    assert {e.label for e in result.evidence} == labels  # every label has evidence
+
+
+def test_home_country_is_never_a_partner(classifier: Classifier) -> None:
+    article = Article(
+        Kind.ARTICLE, "Le Vietnam renforce sa police", "Hanoi, le ministère vietnamien."
+    )
+    assert classifier.classify(article).partner_countries == ()
+
+
+def test_passing_mention_does_not_outrank_the_partner(classifier: Classifier) -> None:
+    article = Article(
+        Kind.ARTICLE,
+        "Vietnam et Laos renforcent leur coopération",
+        "Les polices vietnamienne et laotienne coopèrent.",
+        body="Une réunion a eu lieu, comme avec Interpol l'an dernier.",
+    )
+    assert classifier.classify(article).partner_countries == ("LA",)
+
+
+def test_body_only_country_needs_repeated_mentions(classifier: Classifier) -> None:
+    once = Article(
+        Kind.ARTICLE, "Réunion sur la sécurité", "Un chapeau.", body="Une délégation du Japon."
+    )
+    twice = Article(
+        Kind.ARTICLE,
+        "Réunion sur la sécurité",
+        "Un chapeau.",
+        body="Une délégation du Japon. Le Japon a signé.",
+    )
+    assert classifier.classify(once).partner_countries == ()
+    assert classifier.classify(twice).partner_countries == ("JP",)
+
+
+def test_teasers_are_classified_on_their_own_text(classifier: Classifier) -> None:
+    page = parse_page((SEEDS / "000_f63c9966fde575a3.txt").read_text(encoding="utf-8"))
+    singapore = classifier.classify(page.teasers[0])
+    assert singapore.partner_countries == ("SG",)
+    assert "KR" not in singapore.partner_countries
+
+
+def _tokens(text: str):
+    return PlainAnalyzer().analyse([text])[0].tokens
+
+
+def test_matcher_prefers_the_longest_phrase_and_prefixes() -> None:
+    matcher = PhraseMatcher(
+        [("KR", 1.0, "coreen*"), ("KP", 1.0, "nord coreen*"), ("LA", 1.0, "laotien*")]
+    )
+    tokens = _tokens("Les Nord-Coréennes et les Laotiens, un Coréen")
+    found = [(m.label, m.text) for m in matcher.find(tokens)]
+    assert found == [("KP", "nord coreennes"), ("LA", "laotiens"), ("KR", "coreen")]
+
+
+def test_matcher_matches_a_vocabulary_lemma_against_an_inflected_word() -> None:
+    matcher = PhraseMatcher([("drugs", 2.0, "saisie de drogue")])
+    inflected = (Token("saisies", "saisie"), Token("de", "de"), Token("drogues", "drogue"))
+    assert [m.text for m in matcher.find(inflected)] == ["saisies de drogues"]
+    assert list(matcher.find(_tokens("saisies de drogues"))) == []  # no lemmas, no match
+
+
+def test_gazetteer_takes_french_names_from_pycountry_and_drops_ambiguous_ones() -> None:
+    aliases = gazetteer.aliases(DATA / "countries.tsv")
+    by_alias: dict[str, set[str]] = {}
+    for code, alias in aliases:
+        by_alias.setdefault(normalise(alias), set()).add(code)
+    assert by_alias["kirghizistan"] == {"KG"}  # not curated: from ISO 3166 in French
+    assert by_alias["republique de coree"] == {"KR"}
+    assert "congo" not in by_alias  # both Congos are "Congo, République ..."
+    assert by_alias["coree"] == {"KR"}  # curated: the wire says Corée for the South
+    assert "reunion" not in by_alias and "grenade" not in by_alias  # common French words
+
+
+def test_a_vietnamese_province_is_not_a_foreign_country(classifier: Classifier) -> None:
+    article = Article(Kind.TEASER, "Lao Cai améliore l'accès à l'éducation", "Dans Lao Cai.")
+    assert classifier.classify(article).partner_countries == ()
+
+
+def test_words_of_an_organisation_name_are_not_themes(classifier: Classifier) -> None:
+    article = Article(
+        Kind.TEASER,
+        "L'Office des Nations unies contre la drogue et le crime salue le Vietnam",
+        "Le représentant de l'Office des Nations unies contre la drogue et le crime à Hanoi.",
+    )
+    result = classifier.classify(article)
+    assert result.partner_countries == ("UN",)
+    assert result.themes == ()
+
+
+def test_themes_carry_scores_and_iptc_codes(classifier: Classifier) -> None:
+    article = parse_page((SEEDS / "000_f63c9966fde575a3.txt").read_text("utf-8")).article
+    result = classifier.classify(article)
+    scores = {s.label: s for s in result.scores}
+    assert set(scores) == set(result.partner_countries) | set(result.themes)
+    assert scores["drugs"].iptc == "medtop:02000000" and scores["drugs"].score >= 2
+    assert scores["KR"].iptc is None
+    assert [s.label for s in result.scores if s.iptc] == list(result.themes)  # strongest first
+
+
+def test_a_short_article_keeps_only_its_main_themes(classifier: Classifier) -> None:
+    teaser = Article(
+        Kind.TEASER,
+        "Promouvoir la diplomatie vietnamienne",
+        "La diplomatie et les relations diplomatiques, avec la défense en coordination.",
+    )
+    assert classifier.classify(teaser).themes == ("diplomacy",)
+
+
+def test_without_a_model_there_are_no_entities(classifier: Classifier) -> None:
+    article = Article(Kind.TEASER, "Tô Lâm reçoit Vilay Lakhamphong", "À Hanoi.")
+    assert classifier.nlp_model == "none"
+    assert classifier.classify(article).entities == ()
+
+
+def test_every_theme_term_names_one_theme() -> None:
+    """A term under two themes was decided by hash order: one run said cybercrime for
+    "cybersécurité", the next technology."""
+    terms = [row[2] for row in read_table(DATA / "themes.tsv")]
+    assert sorted(t for t in set(terms) if terms.count(t) > 1) == []
+
+
+def test_drug_trafficking_is_drugs_and_people_trafficking_is_trafficking(
+    classifier: Classifier,
+) -> None:
+    """docs/annotation.md: trafficking is of people; the drug trade is `drugs`."""
+    drugs = Article(Kind.TEASER, "Démantèlement d'un réseau de trafic de drogue", "")
+    people = Article(Kind.TEASER, "Lutte contre le trafic de drogue et d'êtres humains", "")
+    drug_themes, people_themes = (r.themes for r in classifier.classify_many([drugs, people]))
+    assert "drugs" in drug_themes and "trafficking" not in drug_themes
+    assert {"drugs", "trafficking"} <= set(people_themes)
