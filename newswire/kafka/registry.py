@@ -33,7 +33,12 @@ class RegistryError(RuntimeError):
 
 
 class RegistryClient:
-    """A small explicit client of the Confluent schema registry REST API."""
+    """A small explicit client of the Confluent schema registry REST API.
+
+    Args:
+        url: the API's base, e.g. http://127.0.0.1:8085/apis/ccompat/v7.
+        timeout_s: each request's bound.
+    """
 
     def __init__(self, url: str, timeout_s: float = 10.0) -> None:
         self.url = url.rstrip("/")

@@ -25,6 +25,16 @@ from newswire.kafka.connection import Connection
 
 @dataclass(frozen=True)
 class WriteSpec:
+    """Where `WriteToKafka` writes.
+
+    Args:
+        connection: the broker.
+        topic: the topic written.
+        flush_timeout_s: a bundle whose records are not all acknowledged by then fails.
+        role: the topic's role in topics.toml (sink, canonical, dlq), for metrics.
+        run_id: the delivery ledger each acknowledged record is reported to ("" for none).
+    """
+
     connection: Connection
     topic: str
     flush_timeout_s: float = 60.0
@@ -85,6 +95,12 @@ class _ProduceFn(beam.DoFn):
 
 
 class WriteToKafka(beam.PTransform):
+    """Records -> the topic; a bundle ends only when the broker acknowledged all of it.
+
+    Args:
+        spec: the topic and its bounds (see `WriteSpec`).
+    """
+
     def __init__(self, spec: WriteSpec) -> None:
         super().__init__()
         self._spec = spec

@@ -47,6 +47,21 @@ class ReadStalled(RuntimeError):
 
 @dataclass(frozen=True)
 class ReadSpec:
+    """What `ReadFromKafka` reads, and how.
+
+    Args:
+        connection: the broker.
+        topic: the raw topic; every partition is read.
+        group_id: the consumer group whose committed offsets are the start, and are advanced.
+        until_caught_up: read up to the log end at start (a batch), else follow for ever.
+        poll_timeout_ms: how long one poll of a partition waits for records.
+        max_poll_records: records one poll takes at most.
+        idle_poll_s: pause before polling a caught-up partition again (streaming).
+        stall_timeout_s: a batch read that gets nothing for this long fails.
+        run_id: the run's delivery ledger ("": none; commits follow checkpoints alone).
+        commit_on: LEDGER (commit what the ledger allows, at each poll) or CHECKPOINT.
+    """
+
     connection: Connection
     topic: str
     group_id: str
@@ -380,6 +395,13 @@ def _message(record: Any) -> Message:
 
 
 class ReadFromKafka(beam.PTransform):
+    """PBegin -> Messages of every partition of `spec.topic`, timestamped by the broker's
+    record time; a splittable DoFn a partition, so a runner can checkpoint and resume it.
+
+    Args:
+        spec: the topic, group and polling (see `ReadSpec`).
+    """
+
     def __init__(self, spec: ReadSpec) -> None:
         super().__init__()
         self._spec = spec

@@ -45,6 +45,16 @@ class ClassifierSettings:
 
 
 class Classifier:
+    """An article's partner countries and themes, with the evidence for each.
+
+    Args:
+        countries: country aliases -> ISO codes (and organisation codes).
+        themes: theme vocabulary, weighted.
+        taxonomy: theme -> IPTC media topic code.
+        analyzer: tokens, lemmas and entities (spaCy or plain).
+        settings: thresholds and field weights.
+    """
+
     def __init__(
         self,
         countries: PhraseMatcher,

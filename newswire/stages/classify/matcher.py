@@ -61,6 +61,9 @@ class PhraseMatcher:
 
     Phrases are indexed by their first word (or its first letters, for a prefix), so a token
     is compared only with the phrases that can start at it.
+
+    Args:
+        phrases: (label, weight, phrase); a phrase's words may end in `*` (a prefix).
     """
 
     def __init__(self, phrases: Iterable[tuple[str, float, str]]) -> None:

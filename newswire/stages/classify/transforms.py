@@ -16,6 +16,13 @@ from newswire.stages.classify.classifier import Classifier
 
 
 class ClassifyFn(beam.DoFn):
+    """Items -> the same items with their classification.
+
+    Args:
+        nlp_model: a spaCy pipeline package, or `none` (the vocabulary alone).
+        batch_size: items classified together, at most (never across bundles).
+    """
+
     def __init__(self, nlp_model: str, batch_size: int = 64) -> None:
         self._nlp_model = nlp_model
         self._batch_size = batch_size

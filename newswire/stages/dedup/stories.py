@@ -175,6 +175,10 @@ class StoryIndex:
     state (`registrations`), from which a worker `restore`s it; `newswire classify` keeps one
     for the files of a call and, with `remember_ids`, also marks exact repeats as updates.
     Pruning costs what it removes (see `Expiring`).
+
+    Args:
+        settings: the MinHash/LSH parameters.
+        remember_ids: also answer an article id seen before with its story (an update).
     """
 
     def __init__(self, settings: StorySettings | None = None, remember_ids: bool = True) -> None:

@@ -113,7 +113,10 @@ class _LoggedIndexFn(beam.DoFn):
 
 
 class FirstSeenFn(_LoggedIndexFn):
-    """(shard, (id, value)) -> the value of each id's first sighting, once."""
+    """(shard, (id, value)) -> the value of each id's first sighting, once.
+
+    Args: as `FirstSeen`'s.
+    """
 
     def __init__(
         self,
@@ -220,6 +223,11 @@ class StoriesFn(_LoggedIndexFn):
     an article costs one stateful element, not one per band. A timer prunes buckets older than
     the TTL. One key means one worker: the stage handles hundreds of articles a second, far
     more than a wire sends; shard it if that ever changes.
+
+    Args:
+        settings: the MinHash/LSH parameters.
+        ttl_s: how long, in event time, a story's buckets are kept.
+        known: stories already on the canonical topic (a warm start).
     """
 
     def __init__(

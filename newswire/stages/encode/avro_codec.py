@@ -31,7 +31,14 @@ def load_schema(path: Path) -> avro.schema.Schema:
 
 
 class AvroCodec:
-    """Writes with one schema; reads any schema it knows, resolved to the writer's own."""
+    """Writes with one schema; reads any schema it knows, resolved to the writer's own.
+
+    Args:
+        schema: the schema records are written with (and read into).
+        readable: older versions it can also read.
+        header: the bytes before each record (default: single-object magic + fingerprint).
+        lookup: a registry's schemas by id, for confluent-framed records.
+    """
 
     def __init__(
         self,

@@ -21,7 +21,13 @@ def _now_ms() -> int:
 
 class Encoder:
     """Writes with the current schemas in `wire`'s format; reads records written with any
-    released version, single-object or, given `lookup` (a registry), confluent-framed."""
+    released version, single-object or, given `lookup` (a registry), confluent-framed.
+
+    Args:
+        schemas_dir: the .avsc files and their released history.
+        wire: the framing records are written in (single-object, or confluent with ids).
+        lookup: a registry's schemas by id, to read confluent-framed records.
+    """
 
     def __init__(
         self,

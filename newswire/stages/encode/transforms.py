@@ -13,7 +13,11 @@ CANONICAL = "canonical"
 
 
 class EncodeItemFn(beam.DoFn):
-    """Every record on the main output; a story's canonical record on `canonical` as well."""
+    """Every record on the main output; a story's canonical record on `canonical` as well.
+
+    Args:
+        wire: the framing records are written in.
+    """
 
     def __init__(self, wire: WireFormat = SINGLE_OBJECT_WIRE) -> None:
         self._wire = wire
@@ -33,6 +37,12 @@ class EncodeItemFn(beam.DoFn):
 
 
 class EncodeDeadLetterFn(beam.DoFn):
+    """Dead letters -> records for the dead-letter topic, the raw message kept whole.
+
+    Args:
+        wire: the framing records are written in.
+    """
+
     def __init__(self, wire: WireFormat = SINGLE_OBJECT_WIRE) -> None:
         self._wire = wire
 

@@ -22,7 +22,11 @@ def _dead(reason: str, detail: str, message: Message) -> beam.pvalue.TaggedOutpu
 
 
 class DecodePageFn(beam.DoFn):
-    """Message -> Page, keyed by page id for page-level dedup."""
+    """Message -> Page, keyed by page id for page-level dedup; bad input -> dead letter.
+
+    Args:
+        max_page_bytes: larger pages are dead-lettered (`too_large`).
+    """
 
     def __init__(self, max_page_bytes: int) -> None:
         self._max_bytes = max_page_bytes
