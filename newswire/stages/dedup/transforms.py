@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import typing
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
@@ -51,6 +53,28 @@ class Restored(Generic[T]):
     def __init__(self, build: Callable[[Iterable[bytes]], T]) -> None:
         self._build = build
         self._by_key: dict[typing.Any, tuple[bytes, T]] = {}
+        self._users = 0
+
+    @classmethod
+    def shared(cls, name: str, build: Callable[[Iterable[bytes]], T]) -> Restored[T]:
+        """The process's one copy for the transform `name`. A runner runs several instances of
+        a DoFn in a process (one a concurrent bundle); each with its own copy saw the others'
+        versions as foreign and rebuilt whole logs from state (about 1,800 rebuilds, 20 s of
+        a 70 s streaming run on Prism at 20 pages/s)."""
+        with _SHARED_LOCK:
+            restored = _SHARED.setdefault(name, cls(build))
+            restored._users += 1
+            return restored
+
+    @staticmethod
+    def release(name: str) -> None:
+        """An instance is torn down; the last one frees the copy."""
+        with _SHARED_LOCK:
+            restored = _SHARED.get(name)
+            if restored is not None:
+                restored._users -= 1
+                if restored._users <= 0:
+                    del _SHARED[name]
 
     def get(self, key, log, version) -> T:
         token = version.read()
@@ -65,6 +89,12 @@ class Restored(Generic[T]):
         token = os.urandom(8)
         version.write(token)
         self._by_key[key] = (token, self._by_key[key][1])
+
+
+# Keys are never processed by two bundles at once (the runner's guarantee for keyed state), so
+# instances sharing a copy never race on one key; the lock guards the registry only.
+_SHARED: dict[str, Restored] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def _millis(at: Timestamp) -> int:
@@ -90,6 +120,21 @@ class _LoggedIndexFn(beam.DoFn):
 
     _ttl_ms: int
     _restored: Restored
+
+    def __init__(self) -> None:
+        # One name a transform of the graph: the pickled copies a runner makes share it, and so
+        # share one in-memory index a process (see `Restored.shared`).
+        self._index_name = uuid.uuid4().hex
+
+    def _build(self, log: Iterable[bytes]):
+        """The in-memory index from a key's log."""
+        raise NotImplementedError
+
+    def setup(self) -> None:
+        self._restored = Restored.shared(self._index_name, self._build)
+
+    def teardown(self) -> None:
+        Restored.release(self._index_name)
 
     def _prune(self, index, before_ms: int) -> Iterable[bytes] | None:
         """The entries to keep once those before `before_ms` are gone; None if none went."""
@@ -125,13 +170,14 @@ class FirstSeenFn(_LoggedIndexFn):
         known: frozenset[str] = frozenset(),
         on_drop: Callable[[Any], None] | None = None,
     ) -> None:
+        super().__init__()
         self._what = what
         self._ttl_ms = int(ttl_s * 1000)
         self._known = known  # ids already on the sink before this job started
         self._on_drop = on_drop
 
-    def setup(self) -> None:
-        self._restored: Restored[SeenIds] = Restored(_seen_ids)
+    def _build(self, log: Iterable[bytes]) -> SeenIds:
+        return _seen_ids(log)
 
     def process(
         self,
@@ -233,14 +279,12 @@ class StoriesFn(_LoggedIndexFn):
     def __init__(
         self, settings: StorySettings, ttl_s: float, known: tuple[KnownStory, ...] = ()
     ) -> None:
+        super().__init__()
         self._settings = settings
         self._ttl_ms = int(ttl_s * 1000)
         self._known = known
 
-    def setup(self) -> None:
-        self._restored: Restored[StoryIndex] = Restored(self._index)
-
-    def _index(self, log: Iterable[bytes]) -> StoryIndex:
+    def _build(self, log: Iterable[bytes]) -> StoryIndex:
         index = StoryIndex(self._settings, remember_ids=False)
         for story in self._known:
             index.register_story(story.story_id, story.first_seen_ms, story.text)

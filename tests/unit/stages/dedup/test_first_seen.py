@@ -104,3 +104,27 @@ def test_seen_ids_prune_only_what_is_old() -> None:
     assert seen.prune(0) is None and len(seen) == 2
     assert [decode_seen(e) for e in seen.prune(2) or []] == [("y", 9)]
     assert "x" not in seen and seen.oldest_ms() == 9
+
+
+def test_copies_of_one_transform_share_their_index_and_never_rebuild_it() -> None:
+    """A runner runs several copies of a DoFn in a process, one a concurrent bundle; a copy
+    that meets a key another changed must trust the shared index, not re-read the log."""
+    import pickle
+
+    fn = FirstSeenFn("article", ttl_s=3600)
+    one, other = pickle.loads(pickle.dumps(fn)), pickle.loads(pickle.dumps(fn))
+    one.setup()
+    other.setup()
+    shard = _Shard()
+    assert _feed(one, shard, "a", "first", 10) == ["first"]
+    reads = []
+    shard.log.read = lambda: reads.append(1) or list(shard.log.entries)
+    assert _feed(other, shard, "a", "repeat", 11) == []
+    assert _feed(other, shard, "b", "second", 12) == ["second"]
+    assert _feed(one, shard, "b", "second again", 13) == []
+    assert reads == [], "a copy rebuilt the index from the log"
+    unrelated = FirstSeenFn("article", ttl_s=3600)
+    unrelated.setup()
+    assert _feed(unrelated, _Shard(), "a", "another job's first", 10) == ["another job's first"]
+    for copy in (one, other, unrelated):
+        copy.teardown()
