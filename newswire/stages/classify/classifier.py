@@ -19,7 +19,7 @@ from newswire.core.model import Article, Classification, Entity, Evidence, Item,
 from newswire.core.text import words
 from newswire.stages.classify import gazetteer
 from newswire.stages.classify.matcher import Match, PhraseMatcher, read_table
-from newswire.stages.classify.nlp import Analysis, Analyzer, make_analyzer
+from newswire.stages.classify.nlp import Analysis, Analyzer, Token, make_analyzer
 
 _DATA = Path(str(resources.files("newswire.stages.classify") / "data"))
 _ENTITY_TYPES = {"PER": "person", "ORG": "organisation", "LOC": "place"}
@@ -53,6 +53,8 @@ class Classifier:
         taxonomy: theme -> IPTC media topic code.
         analyzer: tokens, lemmas and entities (spaCy or plain).
         settings: thresholds and field weights.
+        cues: (kind, words) that, just before a name, make it a party or a place, or are
+            skipped (partner_cues.tsv).
     """
 
     def __init__(
@@ -62,12 +64,17 @@ class Classifier:
         taxonomy: Mapping[str, str],
         analyzer: Analyzer,
         settings: ClassifierSettings | None = None,
+        cues: Iterable[tuple[str, str]] = (),
     ) -> None:
         self._countries = countries
         self._themes = themes
         self._taxonomy = dict(taxonomy)
         self._analyzer = analyzer
         self.settings = settings or ClassifierSettings()
+        cues = list(cues)
+        self._party = tuple(tuple(words(w)) for kind, w in cues if kind == "party")
+        self._place = frozenset(w for kind, w in cues if kind == "place")
+        self._skip = frozenset(w for kind, w in cues if kind == "skip")
 
     @property
     def nlp_model(self) -> str:
@@ -97,7 +104,8 @@ class Classifier:
             for theme, weight, term, *_ in read_table(data_dir / "themes.tsv")
         )
         taxonomy = {theme: iptc for theme, iptc, *_ in read_table(data_dir / "taxonomy.tsv")}
-        return cls(countries, themes, taxonomy, make_analyzer(nlp_model), settings)
+        cues = [(kind, cue) for kind, cue, *_ in read_table(data_dir / "partner_cues.tsv")]
+        return cls(countries, themes, taxonomy, make_analyzer(nlp_model), settings, cues)
 
     def classify_item(self, item: Item) -> Item:
         return self.classify_items([item])[0]
@@ -123,13 +131,17 @@ class Classifier:
     def _classify(self, analysed: list[tuple[str, Analysis]]) -> Classification:
         country_hits: Hits = []
         theme_hits: Hits = []
+        cued: set[str] = set()
+        placed: set[int] = set()
         for name, analysis in analysed:
             names = list(self._countries.find(analysis.tokens))
             country_hits += [(name, m) for m in names]
+            cued.update(m.label for m in names if self._cued(analysis.tokens, m.start))
+            placed.update(id(m) for m in names if self._placed(analysis.tokens, m.start))
             theme_hits += [
                 (name, m) for m in self._themes.find(analysis.tokens) if not _inside(m, names)
             ]
-        partner_scores = self._partners(country_hits)
+        partner_scores = self._partners(country_hits, cued, placed)
         short = all(name != "body" for name, _ in analysed)
         theme_scores = self._themes_over_threshold(theme_hits, short)
         evidence = [
@@ -148,7 +160,22 @@ class Classifier:
             entities=_entities(analysed),
         )
 
-    def _partners(self, hits: Hits) -> dict[str, float]:
+    def _cued(self, tokens: Sequence[Token], start: int) -> bool:
+        """Is the name at `start` preceded by a partner cue (determiners skipped)?"""
+        before = [t.form for t in tokens[max(0, start - 6) : start]]
+        while before and before[-1] in self._skip:
+            before.pop()
+        return any(
+            len(cue) <= len(before) and tuple(before[-len(cue) :]) == cue for cue in self._party
+        )
+
+    def _placed(self, tokens: Sequence[Token], start: int) -> bool:
+        """Is the name at `start` a place ("au Cambodge")?"""
+        return start > 0 and tokens[start - 1].form in self._place
+
+    def _partners(
+        self, hits: Hits, cued: set[str] = frozenset(), placed: set[int] = frozenset()
+    ) -> dict[str, float]:
         weights = self.settings.field_weights
         score: dict[str, float] = defaultdict(float)
         prominent: set[str] = set()
@@ -158,7 +185,7 @@ class Classifier:
                 continue
             score[match.label] += weights[name]
             mentions[match.label] += 1
-            if name in ("title", "lede"):
+            if name in ("title", "lede") and id(match) not in placed:
                 prominent.add(match.label)
         if not score:
             return {}
@@ -172,6 +199,8 @@ class Classifier:
                 for c, s in score.items()
                 if s == top and mentions[c] >= self.settings.body_only_mentions
             ]
+        # A name after a partner cue ("via Interpol", "avec l'appui du Japon") is a party.
+        chosen += [c for c in sorted(cued) if c in score and c not in chosen]
         return {c: score[c] for c in sorted(chosen, key=lambda c: (-score[c], c))}
 
     def _themes_over_threshold(self, hits: Hits, short: bool) -> dict[str, float]:

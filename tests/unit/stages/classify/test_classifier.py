@@ -158,3 +158,25 @@ def test_drug_trafficking_is_drugs_and_people_trafficking_is_trafficking(
     drug_themes, people_themes = (r.themes for r in classifier.classify_many([drugs, people]))
     assert "drugs" in drug_themes and "trafficking" not in drug_themes
     assert {"drugs", "trafficking"} <= set(people_themes)
+
+
+def test_a_body_name_after_a_partner_cue_is_a_party(classifier: Classifier) -> None:
+    """docs/annotation.md: an organisation Vietnam works through is a partner, even named once
+    in the body beside the headline's partner."""
+    body = "Les deux parties coordonneront leurs enquêtes via l'Organisation internationale "
+    body += "de police criminelle."
+    article = Article(
+        Kind.ARTICLE, "Vietnam-Russie : coopération policière", "Accord signé à Moscou.", body
+    )
+    assert classifier.classify(article).partner_countries == ("RU", "INT")
+    passing = Article(Kind.ARTICLE, article.title, article.lede, "Un rapport d'Interpol cite.")
+    assert classifier.classify(passing).partner_countries == ("RU",)
+
+
+def test_a_place_in_the_title_is_not_a_partner_by_itself(classifier: Classifier) -> None:
+    """A destination ("au Cambodge") names where victims went, not who cooperated."""
+    title = "Sept victimes introduites clandestinement au Cambodge"
+    lede = "La police de Tay Ninh a ouvert une enquête pour traite d'êtres humains."
+    assert classifier.classify(Article(Kind.ARTICLE, title, lede)).partner_countries == ()
+    party = Article(Kind.ARTICLE, "Le Vietnam et le Cambodge luttent contre la traite", lede)
+    assert classifier.classify(party).partner_countries == ("KH",)
