@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 
 from newswire.core.errors import Rejected
@@ -10,6 +11,17 @@ from newswire.core.ids import page_id
 from newswire.core.model import Message, Page
 
 _ALLOWED_CONTROLS = frozenset("\n\r\t\f\v")
+# The Unicode control characters (category Cc: C0 and C1) a page may not hold, as one regex:
+# counting them character by character in Python was a tenth of the pipeline's time.
+_CONTROLS = re.compile(
+    "["
+    + "".join(
+        re.escape(chr(c))
+        for c in range(0x100)
+        if unicodedata.category(chr(c)) == "Cc" and chr(c) not in _ALLOWED_CONTROLS
+    )
+    + "]"
+)
 
 
 def decode_page(value: bytes | None, max_bytes: int) -> str:
@@ -23,9 +35,7 @@ def decode_page(value: bytes | None, max_bytes: int) -> str:
     except UnicodeDecodeError as exc:
         raise Rejected("not_utf8", f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
     text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
-    controls = sum(
-        1 for c in text if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS
-    )
+    controls = len(_CONTROLS.findall(text))
     if controls:
         raise Rejected("binary", f"{controls} control characters; a page is plain text")
     stripped = text.lstrip()

@@ -46,7 +46,8 @@ def _strip_credit(caption: str) -> str:
 
 
 def _is_caption(line: str) -> bool:
-    return _PHOTO_CREDIT.search(line) is not None
+    # The regex tries every position of every line; most lines have no "photo" at all.
+    return "photo" in line.lower() and _PHOTO_CREDIT.search(line) is not None
 
 
 def _parse_article(lines: list[str]) -> Article:
