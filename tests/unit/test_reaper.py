@@ -27,6 +27,11 @@ def test_a_killed_sessions_processes_are_killed_by_its_watchdog() -> None:
         leftover = subprocess.Popen(  # a broker or a Prism the session started
             ["sleep", "600"], start_new_session=True
         )
+        # Until the child has exec'd, /proc shows the environment it was forked with (this
+        # process's own, untagged): a fresh clone's CI read it in that window once.
+        deadline = time.monotonic() + 5
+        while leftover.pid not in reaper.tagged(tag) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert leftover.pid in reaper.tagged(tag)
         assert watchdog.pid not in reaper.tagged(tag)
         session.kill()  # the session dies without any teardown
@@ -41,4 +46,7 @@ def test_a_killed_sessions_processes_are_killed_by_its_watchdog() -> None:
             os.environ.pop(reaper.TAG, None)
         else:
             os.environ[reaper.TAG] = saved
-        leftover.wait(timeout=5)
+        for process in (leftover, session):
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=5)
