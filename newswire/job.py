@@ -169,11 +169,12 @@ def prepare(settings: Settings) -> StartUp:
     problems = check_topics(settings)
     for problem in problems:
         _LOG.warning("topic differs from topics.toml: %s", problem)
-    publish_schemas(Connection.of(settings), settings.schemas_topic, SCHEMAS_DIR)
+    connection = Connection.of(settings)
+    publish_schemas(connection, settings.schemas_topic, SCHEMAS_DIR)
     if not settings.warm_start:
         return StartUp(NOTHING, wire)
     written = read_written(
-        Connection.of(settings),
+        connection,
         settings.sink_topic,
         settings.canonical_topic,
         registry_lookup(settings),

@@ -132,12 +132,12 @@ class Classifier:
         country_hits: Hits = []
         theme_hits: Hits = []
         cued: set[str] = set()
-        placed: set[int] = set()
+        placed: set[tuple[str, int]] = set()  # (field, start) of names that are places
         for name, analysis in analysed:
             names = list(self._countries.find(analysis.tokens))
             country_hits += [(name, m) for m in names]
             cued.update(m.label for m in names if self._cued(analysis.tokens, m.start))
-            placed.update(id(m) for m in names if self._placed(analysis.tokens, m.start))
+            placed.update((name, m.start) for m in names if self._placed(analysis.tokens, m.start))
             theme_hits += [
                 (name, m) for m in self._themes.find(analysis.tokens) if not _inside(m, names)
             ]
@@ -174,7 +174,7 @@ class Classifier:
         return start > 0 and tokens[start - 1].form in self._place
 
     def _partners(
-        self, hits: Hits, cued: set[str] = frozenset(), placed: set[int] = frozenset()
+        self, hits: Hits, cued: set[str], placed: set[tuple[str, int]]
     ) -> dict[str, float]:
         weights = self.settings.field_weights
         score: dict[str, float] = defaultdict(float)
@@ -185,7 +185,7 @@ class Classifier:
                 continue
             score[match.label] += weights[name]
             mentions[match.label] += 1
-            if name in ("title", "lede") and id(match) not in placed:
+            if name in ("title", "lede") and (name, match.start) not in placed:
                 prominent.add(match.label)
         if not score:
             return {}

@@ -270,10 +270,7 @@ class StoriesFn(_LoggedIndexFn):
     the TTL. One key means one worker: the stage handles hundreds of articles a second, far
     more than a wire sends; shard it if that ever changes.
 
-    Args:
-        settings: the MinHash/LSH parameters.
-        ttl_s: how long, in event time, a story's buckets are kept.
-        known: stories already on the canonical topic (a warm start).
+    Args: as `AssignStories`'s.
     """
 
     def __init__(

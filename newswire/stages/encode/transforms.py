@@ -12,8 +12,8 @@ from newswire.stages.encode.wire import SINGLE_OBJECT_WIRE, WireFormat
 CANONICAL = "canonical"
 
 
-class EncodeItemFn(beam.DoFn):
-    """Every record on the main output; a story's canonical record on `canonical` as well.
+class _EncoderFn(beam.DoFn):
+    """A DoFn with the encoder, built once a worker in the job's wire format.
 
     Args:
         wire: the framing records are written in.
@@ -24,6 +24,10 @@ class EncodeItemFn(beam.DoFn):
 
     def setup(self) -> None:
         self._encoder = Encoder(wire=self._wire)
+
+
+class EncodeItemFn(_EncoderFn):
+    """Every record on the main output; a story's canonical record on `canonical` as well."""
 
     def process(self, item: Item):
         with metrics.stage("encode"):
@@ -36,18 +40,8 @@ class EncodeItemFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(CANONICAL, record)
 
 
-class EncodeDeadLetterFn(beam.DoFn):
-    """Dead letters -> records for the dead-letter topic, the raw message kept whole.
-
-    Args:
-        wire: the framing records are written in.
-    """
-
-    def __init__(self, wire: WireFormat = SINGLE_OBJECT_WIRE) -> None:
-        self._wire = wire
-
-    def setup(self) -> None:
-        self._encoder = Encoder(wire=self._wire)
+class EncodeDeadLetterFn(_EncoderFn):
+    """Dead letters -> records for the dead-letter topic, the raw message kept whole."""
 
     def process(self, dead: DeadLetter):
         yield Record(*self._encoder.encode_dead_letter(dead), dead.message.origin)
