@@ -81,6 +81,9 @@ class Settings:
     classify_batch: int = _setting(
         64, "items classified together (one spaCy nlp.pipe call), at most one bundle's"
     )
+    classify_processes: int = _setting(
+        1, "processes classifying a batch in parallel, each with the model (0: one a CPU)"
+    )
     metrics_port: int = _setting(
         9464, "serve Prometheus metrics on this port at /metrics while running (0: off)"
     )

@@ -52,6 +52,7 @@ class EnrichPages(beam.PTransform):
             then run as they are, and a runner's checkpoints alone decide commits).
         wire: the format records are framed in.
         classify_batch: items classified (and fed to spaCy) together.
+        classify_processes: processes classifying a batch in parallel (see ClassifyFn).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class EnrichPages(beam.PTransform):
         run_id: str = "",
         wire: WireFormat = SINGLE_OBJECT_WIRE,
         classify_batch: int = 64,
+        classify_processes: int = 1,
     ) -> None:
         super().__init__()
         self._max_page_bytes = max_page_bytes
@@ -72,6 +74,7 @@ class EnrichPages(beam.PTransform):
         self._run_id = run_id
         self._wire = wire
         self._classify_batch = classify_batch
+        self._classify_processes = classify_processes
 
     def _counted(self, fn: beam.DoFn) -> beam.DoFn:
         """A stage that turns one element into several, counted for the ledger if there is one."""
@@ -92,7 +95,10 @@ class EnrichPages(beam.PTransform):
             parsed.items
             | "FirstArticle" >> FirstSeen("article", self._ttl_s, self._written.ids, dropped)
             | "Stories" >> AssignStories(StorySettings(), self._ttl_s, self._written.stories)
-            | "Classify" >> beam.ParDo(ClassifyFn(self._nlp_model, self._classify_batch))
+            | "Classify"
+            >> beam.ParDo(
+                ClassifyFn(self._nlp_model, self._classify_batch, self._classify_processes)
+            )
             | "Encode"
             >> beam.ParDo(self._counted(EncodeItemFn(self._wire))).with_outputs(
                 CANONICAL, main="all"
@@ -146,6 +152,7 @@ def build(
             run_id,
             start.wire,
             settings.classify_batch,
+            settings.classify_processes,
         )
     )
     timeout = settings.sink_timeout_s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 
 import pytest
@@ -33,6 +34,14 @@ def test_seed_replay_round_trip(settings: Settings, producer) -> None:
     replay(producer, settings.raw_topic, seed_files())
     job.run(settings)
     assert_seed_records(settings)
+
+
+def test_seed_round_trip_classifying_in_two_processes(settings: Settings, producer) -> None:
+    replay(producer, settings.raw_topic, seed_files())
+    job.run(settings.replace(classify_processes=2))
+    assert_seed_records(settings)
+    # The pool went with the job: no classifying process outlives it.
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
 
 
 def assert_seed_records(settings: Settings) -> None:

@@ -44,6 +44,14 @@ class ClassifierSettings:
     short_theme_share: float = 0.35
 
 
+def with_classifications(items: Sequence[Item], results: Sequence[Classification]) -> list[Item]:
+    """The items, each with its result (in the same order)."""
+    return [
+        dataclasses.replace(item, classification=result)
+        for item, result in zip(items, results, strict=True)
+    ]
+
+
 class Classifier:
     """An article's partner countries and themes, with the evidence for each.
 
@@ -112,11 +120,7 @@ class Classifier:
 
     def classify_items(self, items: Sequence[Item]) -> list[Item]:
         """Classify a batch: the analyser sees every field of every item in one `pipe`."""
-        results = self.classify_many([item.article for item in items])
-        return [
-            dataclasses.replace(item, classification=result)
-            for item, result in zip(items, results, strict=True)
-        ]
+        return with_classifications(items, self.classify_many([i.article for i in items]))
 
     def classify(self, article: Article) -> Classification:
         return self.classify_many([article])[0]

@@ -80,12 +80,25 @@ def _load(model: str, exclude: Sequence[str]):
     try:
         return spacy.load(model, exclude=list(exclude))
     except OSError as exc:
-        raise RuntimeError(
-            f"spaCy model {model!r} is not installed: pip install {model.replace('_', '-')}"
-            f" (or run with --nlp-model {NO_NLP})"
-        ) from exc
+        raise not_installed(model) from exc
     finally:
         set_current_ops(previous)
+
+
+def not_installed(model: str) -> RuntimeError:
+    return RuntimeError(
+        f"spaCy model {model!r} is not installed: pip install {model.replace('_', '-')}"
+        f" (or run with --nlp-model {NO_NLP})"
+    )
+
+
+def require_installed(model: str) -> None:
+    """Fail now, in this process, when `model` is neither `none` nor an installed package
+    (cheaper than loading it, and clearer than a worker process that dies loading it)."""
+    import importlib.util
+
+    if model != NO_NLP and importlib.util.find_spec(model) is None:
+        raise not_installed(model)
 
 
 def _matmul_ops():
