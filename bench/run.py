@@ -112,6 +112,12 @@ def main() -> None:
     parser.add_argument("--nlp-pages", type=int, default=300, help="pages run with spaCy")
     parser.add_argument("--rate", type=float, default=20.0, help="pages/s for the latency run")
     parser.add_argument("--latency-s", type=float, default=30.0, help="length of that run")
+    parser.add_argument(
+        "--classify-processes",
+        type=int,
+        default=0,
+        help="the pipeline's --classify-processes with the model (0: one a CPU)",
+    )
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument(
         "--flink-pages", type=int, default=3000, help="pages run on Flink without a model"
@@ -123,11 +129,11 @@ def main() -> None:
     broker = e2e.start_broker()
     try:
         none = _compare("none", pages)
-        model = _compare("fr_core_news_sm", pages[: args.nlp_pages])
+        model = _compare("fr_core_news_sm", pages[: args.nlp_pages], args.classify_processes)
         count = int(args.rate * args.latency_s)
         latency = e2e.latency_streaming(e2e.bench_settings("none"), pages[:count], args.rate)
         _say(f"latency at {args.rate} pages/s: {latency}")
-        flink_model = _flink("fr_core_news_sm", pages[: args.nlp_pages])
+        flink_model = _flink("fr_core_news_sm", pages[: args.nlp_pages], args.classify_processes)
         flink_none = _flink("none", pages[: args.flink_pages])
         flink_latency = e2e.latency_streaming(
             e2e.bench_settings("none").replace(runner="flink"), pages[:count], args.rate
@@ -174,19 +180,21 @@ def rewrite_markdown() -> None:
     (out / "results.md").write_text(_markdown(json.loads((out / "results.json").read_text())))
 
 
-def _compare(model: str, pages: list[str]) -> dict[str, float]:
-    """The pipeline, the classification alone and a plain loop, on the same pages."""
-    startup_s, _ = e2e.run_pipeline_empty(e2e.bench_settings(model))
+def _compare(model: str, pages: list[str], processes: int = 1) -> dict[str, float]:
+    """The pipeline, the classification alone and a plain loop, on the same pages; the pipeline
+    classifies in `processes` processes (the other two in one, as a user's loop would)."""
+    startup_s, _ = e2e.run_pipeline_empty(e2e.bench_settings(model, processes))
     _say(f"[{model}] an empty batch job takes {startup_s:.1f}s (start-up)")
     limit = classify_rate(model, pages)
     _say(f"[{model}] classification alone: {limit:.2f} pages/s")
-    run = e2e.e2e_batch(e2e.bench_settings(model), pages)
+    run = e2e.e2e_batch(e2e.bench_settings(model, processes), pages)
     net = max(run["seconds"] - startup_s, 0.1)
     _say(f"[{model}] pipeline: {run}")
     plain = e2e.plain_loop(e2e.bench_settings(model), pages)
     _say(f"[{model}] plain loop: {plain}")
     return {
         "pages": len(pages),
+        "classify_processes": processes,
         "limit_pages_per_s": round(limit, 2),
         "e2e_seconds": run["seconds"],
         "startup_seconds": round(startup_s, 1),
@@ -198,11 +206,12 @@ def _compare(model: str, pages: list[str]) -> dict[str, float]:
     }
 
 
-def _flink(model: str, pages: list[str]) -> dict[str, float]:
+def _flink(model: str, pages: list[str], processes: int = 1) -> dict[str, float]:
     """The same batch on Flink (embedded, checkpointed), net of an empty Flink job's start-up."""
-    settings = e2e.bench_settings(model).replace(runner="flink")
-    startup_s, _ = e2e.run_pipeline_empty(settings)
-    run = e2e.e2e_batch(e2e.bench_settings(model).replace(runner="flink"), pages)
+    startup_s, _ = e2e.run_pipeline_empty(
+        e2e.bench_settings(model, processes).replace(runner="flink")
+    )
+    run = e2e.e2e_batch(e2e.bench_settings(model, processes).replace(runner="flink"), pages)
     _say(f"[{model}] Flink: {run}, start-up {startup_s:.1f}s")
     net = max(run["seconds"] - startup_s, 0.1)
     return {

@@ -263,8 +263,9 @@ def _run(settings: Settings, args: argparse.Namespace, extra: list[str]) -> int:
     from newswire import job
 
     started = time.monotonic()
-    job.run(settings, extra, timeout_s=args.timeout)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tree_peak = job.run(settings, extra, timeout_s=args.timeout)
+    # The job's processes where they were watched, else this one's.
+    peak_mb = max(tree_peak / 2**20, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(
         f"pipeline finished in {time.monotonic() - started:.1f}s, peak memory {peak_mb:.0f} MB",
         file=sys.stderr,

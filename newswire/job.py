@@ -197,10 +197,11 @@ def run(
     extra_args: list[str] | None = None,
     timeout_s: float = 0.0,
     stop: Callable[[], bool] | None = None,
-) -> None:
+) -> int:
     """Run to the end (a batch), or a streaming job until stopped: by `timeout_s`, or when
     `stop()` says so (checked every second). Fails with MemoryLimitExceeded, the job stopped,
-    if its processes pass `settings.max_memory_mb`."""
+    if its processes pass `settings.max_memory_mb`. Returns the peak resident memory of the
+    job's processes (this one, its workers and classifying pool), in bytes (0: not watched)."""
     run_id = uuid.uuid4().hex
     job_name = f"newswire-{run_id[:12]}"
     if settings.metrics_port:
@@ -220,10 +221,11 @@ def run(
                 _cancel(settings, result, job_name)
 
         try:
-            with MemoryGuard(settings.max_memory_mb, stop_job):
+            with MemoryGuard(settings.max_memory_mb, stop_job) as guard:
                 result = p.run()
                 running.append(result)
                 _wait(result, settings, job_name, timeout_s, stop)
+            return guard.peak_bytes
         except KeyboardInterrupt:
             stop_job()  # Ctrl-C: on a cluster the job would otherwise run on
             raise

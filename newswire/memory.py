@@ -144,6 +144,8 @@ class MemoryGuard:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if self.limit_mb > 0:
+            self._sampler.sample()  # the peak of a job shorter than a sampling interval too
         self._sampler.stop()
         if self._previous_handler is not None:
             signal.signal(signal.SIGUSR1, self._previous_handler)  # type: ignore[arg-type]
