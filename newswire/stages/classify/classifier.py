@@ -83,6 +83,10 @@ class Classifier:
         self._party = tuple(tuple(words(w)) for kind, w in cues if kind == "party")
         self._place = frozenset(w for kind, w in cues if kind == "place")
         self._skip = frozenset(w for kind, w in cues if kind == "skip")
+        self._glue = self._skip.union(*(words(w) for kind, w in cues if kind == "glue"))
+        self._listed = {
+            tuple(words(w)): kind for kind, w in cues if kind in ("participants", "members")
+        }
 
     @property
     def nlp_model(self) -> str:
@@ -141,6 +145,7 @@ class Classifier:
             names = list(self._countries.find(analysis.tokens))
             country_hits += [(name, m) for m in names]
             cued.update(m.label for m in names if self._cued(analysis.tokens, m.start))
+            cued.update(self._participants(analysis.tokens, names))
             placed.update((name, m.start) for m in names if self._placed(analysis.tokens, m.start))
             theme_hits += [
                 (name, m) for m in self._themes.find(analysis.tokens) if not _inside(m, names)
@@ -172,6 +177,42 @@ class Classifier:
         return any(
             len(cue) <= len(before) and tuple(before[-len(cue) :]) == cue for cue in self._party
         )
+
+    def _participants(self, tokens: Sequence[Token], names: Sequence[Match]) -> set[str]:
+        """The members of lists of parties: three names or more joined by `glue` words
+        ("l'Australie, la Chine et le Japon"), that name the home country among them or follow
+        a `participants` cue ("huit pays partenaires (...)"), unless a `members` cue is nearer
+        ("les pays membres de l'ASEAN (...)": the organisation is the party)."""
+        found: set[str] = set()
+        for run in self._lists(tokens, names):
+            labels = {m.label for m in run}
+            if len(labels) < 3:
+                continue
+            cue = self._nearest_list_cue(tokens, run[0].start)
+            if cue == "participants" or (cue is None and self.settings.home_country in labels):
+                found |= labels
+        return found
+
+    def _lists(self, tokens: Sequence[Token], names: Sequence[Match]) -> Iterator[list[Match]]:
+        run: list[Match] = []
+        for match in sorted(names, key=lambda m: m.start):
+            gap = [t.form for t in tokens[run[-1].end : match.start]] if run else None
+            if gap is not None and len(gap) <= 4 and all(w in self._glue for w in gap):
+                run.append(match)
+                continue
+            if run:
+                yield run
+            run = [match]
+        if run:
+            yield run
+
+    def _nearest_list_cue(self, tokens: Sequence[Token], start: int, window: int = 8) -> str | None:
+        before = [t.form for t in tokens[max(0, start - window) : start]]
+        for end in range(len(before), 0, -1):
+            for cue, kind in self._listed.items():
+                if len(cue) <= end and tuple(before[end - len(cue) : end]) == cue:
+                    return kind
+        return None
 
     def _placed(self, tokens: Sequence[Token], start: int) -> bool:
         """Is the name at `start` a place ("au Cambodge")?"""

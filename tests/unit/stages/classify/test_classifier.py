@@ -180,3 +180,21 @@ def test_a_place_in_the_title_is_not_a_partner_by_itself(classifier: Classifier)
     assert classifier.classify(Article(Kind.ARTICLE, title, lede)).partner_countries == ()
     party = Article(Kind.ARTICLE, "Le Vietnam et le Cambodge luttent contre la traite", lede)
     assert classifier.classify(party).partner_countries == ("KH",)
+
+
+def test_each_country_of_a_list_of_parties_is_a_partner(classifier: Classifier) -> None:
+    """docs/annotation.md: each country a multilateral cooperation names as taking part; not
+    an organisation's members listed to say what it is."""
+    title = "Réunion sur le contrôle des drogues"
+    with_home = "Les délégations du Cambodge, de Thaïlande, de Chine et du Vietnam se sont réunies."
+    got = classifier.classify(Article(Kind.ARTICLE, title, "Bangkok.", with_home))
+    assert set(got.partner_countries) == {"KH", "TH", "CN"}
+    cued = "Ont pris part les huit pays partenaires (Australie, Chine, Inde et Japon)."
+    got = classifier.classify(Article(Kind.ARTICLE, "L'ASEAN élargie", "Hanoï.", cued))
+    assert {"AU", "CN", "IN", "JP"} <= set(got.partner_countries)
+    members = "L'ASEAN et ses pays membres (Cambodge, Laos, Thaïlande et Vietnam) ont signé."
+    got = classifier.classify(Article(Kind.ARTICLE, "Le Vietnam et l'ASEAN", "Hanoï.", members))
+    assert got.partner_countries == ("ASEAN",)
+    two = "Les délégations du Cambodge et de Thaïlande ont assisté."
+    got = classifier.classify(Article(Kind.ARTICLE, "Le Vietnam et le Laos", "Hanoï.", two))
+    assert got.partner_countries == ("LA",)
