@@ -64,7 +64,11 @@ class Settings:
     )
     poll_timeout_ms: int = _setting(500, "how long one read of a partition waits for records")
     max_poll_records: int = _setting(500, "records one read of a partition takes at most")
-    idle_poll_s: float = _setting(1.0, "pause before polling a caught-up partition again")
+    idle_poll_s: float = _setting(
+        0.25,
+        "pause before polling a caught-up partition again (the first page after a quiet"
+        " spell waits up to this)",
+    )
     dedup_ttl_s: float = _setting(
         7 * 24 * 3600.0, "event time after which a page or article id is forgotten by dedup"
     )

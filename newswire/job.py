@@ -30,7 +30,7 @@ from newswire.kafka.warm_start import read_written
 from newswire.memory import MemoryGuard
 from newswire.stages.classify.transforms import ClassifyFn
 from newswire.stages.dedup.stories import StorySettings
-from newswire.stages.dedup.transforms import AssignStories, FirstSeen
+from newswire.stages.dedup.transforms import AssignStories, FirstSeen, Restored
 from newswire.stages.dedup.warm_start import NOTHING, Written
 from newswire.stages.encode.encoder import SCHEMAS_DIR
 from newswire.stages.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
@@ -53,6 +53,8 @@ class EnrichPages(beam.PTransform):
         wire: the format records are framed in.
         classify_batch: items classified (and fed to spaCy) together.
         classify_processes: processes classifying a batch in parallel (see ClassifyFn).
+        sole_worker: every stage runs in this process for the job's life (the DirectRunner):
+            dedup trusts its in-memory indexes without asking the runner's state each time.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class EnrichPages(beam.PTransform):
         wire: WireFormat = SINGLE_OBJECT_WIRE,
         classify_batch: int = 64,
         classify_processes: int = 1,
+        sole_worker: bool = False,
     ) -> None:
         super().__init__()
         self._max_page_bytes = max_page_bytes
@@ -75,6 +78,7 @@ class EnrichPages(beam.PTransform):
         self._wire = wire
         self._classify_batch = classify_batch
         self._classify_processes = classify_processes
+        self._sole_worker = sole_worker
 
     def _counted(self, fn: beam.DoFn) -> beam.DoFn:
         """A stage that turns one element into several, counted for the ledger if there is one."""
@@ -87,14 +91,19 @@ class EnrichPages(beam.PTransform):
         ).with_outputs(DEAD_LETTERS, main="pages")
         parsed = (
             decoded.pages
-            | "FirstPage" >> FirstSeen("page", self._ttl_s, on_drop=dropped)
+            | "FirstPage"
+            >> FirstSeen("page", self._ttl_s, on_drop=dropped, sole_worker=self._sole_worker)
             | "Split"
             >> beam.ParDo(self._counted(SplitPageFn())).with_outputs(DEAD_LETTERS, main="items")
         )
         articles = (
             parsed.items
-            | "FirstArticle" >> FirstSeen("article", self._ttl_s, self._written.ids, dropped)
-            | "Stories" >> AssignStories(StorySettings(), self._ttl_s, self._written.stories)
+            | "FirstArticle"
+            >> FirstSeen(
+                "article", self._ttl_s, self._written.ids, dropped, sole_worker=self._sole_worker
+            )
+            | "Stories"
+            >> AssignStories(StorySettings(), self._ttl_s, self._written.stories, self._sole_worker)
             | "Classify"
             >> beam.ParDo(
                 ClassifyFn(self._nlp_model, self._classify_batch, self._classify_processes)
@@ -153,6 +162,7 @@ def build(
             start.wire,
             settings.classify_batch,
             settings.classify_processes,
+            runners.sole_worker(settings),
         )
     )
     timeout = settings.sink_timeout_s
@@ -235,6 +245,7 @@ def run(
             committer.commit()
             committer.close()
             forget(run_id)
+            Restored.forget_jobs()
 
 
 def _cancel(settings: Settings, result, job_name: str) -> None:

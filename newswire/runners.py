@@ -26,6 +26,13 @@ def commit_mode(settings: Settings) -> str:
     return CHECKPOINT if settings.runner == "flink" else LEDGER
 
 
+def sole_worker(settings: Settings) -> bool:
+    """Does this process run every stage, and hold every key, for the job's whole life? On
+    the DirectRunner (batch or Prism) yes: a restart is a new process with new state. Flink
+    restores checkpoints and may move keys, even with LOOPBACK."""
+    return settings.runner != "flink"
+
+
 def stages_in_process(settings: Settings) -> bool:
     """Does every stage run in this process, so that one ledger sees every acknowledgement?
     Yes on the DirectRunner and with Flink's LOOPBACK environment; not with a worker pool."""
