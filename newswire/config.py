@@ -115,6 +115,11 @@ class Settings:
         5000, "Flink checkpoint interval; offsets are committed when a checkpoint completes"
     )
     flink_parallelism: int = _setting(1, "Flink parallelism of the job")
+    flink_bundle_ms: int = _setting(
+        50,
+        "a Flink stage hands its output on after this long at most (Beam's default, 1000,"
+        " added about half a second a keyed stage)",
+    )
     flink_restart_attempts: int = _setting(
         3, "Flink restarts a failed job this many times (2 s apart) before it fails"
     )

@@ -96,6 +96,8 @@ def flink_args(settings: Settings, endpoint: str) -> list[str]:
         f"--checkpointing_interval={settings.checkpointing_interval_ms}",
         "--finish_bundle_before_checkpointing",
         f"--parallelism={settings.flink_parallelism}",
+        # Beam's Flink option is spelt "mills"; "millis" is silently ignored.
+        f"--max_bundle_time_mills={settings.flink_bundle_ms}",
         f"--number_of_execution_retries={settings.flink_restart_attempts}",
         f"--execution_retry_delay={FLINK_RETRY_DELAY_MS}",
     ]
