@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from newswire.stages.classify.classifier import Classifier
@@ -36,5 +38,5 @@ def test_a_model_that_cannot_load_fails_the_pool_at_start() -> None:
 
 
 def test_zero_processes_means_one_a_cpu() -> None:
-    assert resolve_processes(0) >= 1
+    assert resolve_processes(0) == (os.cpu_count() or 1)
     assert resolve_processes(3) == 3
