@@ -58,8 +58,9 @@ class Restored(Generic[T]):
     index and trusted with it, so an element reads at most one state cell.
 
     `sole_worker`: this process is the job's only worker for its whole life (the
-    DirectRunner): memory cannot be stale, and state is neither read nor versioned; a key this
-    copy has not seen has no state. The copy then lives until the job ends (`forget_jobs`),
+    DirectRunner): memory cannot be stale, and state is neither read nor written (nothing
+    would ever read it back: a restart is a new process, warm-started from the sink); only
+    the prune timers are the runner's. The copy then lives until the job ends (`forget_jobs`),
     not until its DoFns are torn down (an idle worker tears them down mid-job). On Prism each
     state read is a blocking call to the runner: two a key in every bundle were the largest
     cost of the keyed stages, and the first touch of each of the 256 shards made the first
@@ -122,9 +123,27 @@ class Restored(Generic[T]):
         self._by_key[key] = copy
         return copy
 
-    def changed(self, key, version) -> None:
+    def append(self, key, log, version, entries: Iterable[bytes]) -> None:
+        """Log a key's new entries durably, so that a worker can rebuild its index."""
         if self._sole_worker:
             return
+        added = False
+        for entry in entries:
+            log.add(entry)
+            added = True
+        if added:
+            self._changed(key, version)
+
+    def rewrite(self, key, log, version, kept: Iterable[bytes] | None) -> None:
+        """The key's log as `kept` says, when a prune removed anything (`kept` is not None)."""
+        if kept is None or self._sole_worker:
+            return
+        log.clear()
+        for entry in kept:
+            log.add(entry)
+        self._changed(key, version)
+
+    def _changed(self, key, version) -> None:
         token = os.urandom(8)
         version.write(token)
         self._by_key[key].token = token
@@ -137,13 +156,15 @@ class Restored(Generic[T]):
         if oldest_ms is None or copy.next_expiry_ms is not None:
             return
         at = oldest_ms + ttl_ms + ttl_ms // 8
-        next_expiry.write(at)
+        if not self._sole_worker:
+            next_expiry.write(at)
         copy.next_expiry_ms = at
         expiry.set(Timestamp.of(at / 1000))
 
     def expired(self, key, next_expiry) -> None:
         """The key's timer fired: the next element sets the next one."""
-        next_expiry.clear()
+        if not self._sole_worker:
+            next_expiry.clear()
         self._by_key[key].next_expiry_ms = None
 
 
@@ -209,8 +230,7 @@ class _LoggedIndexFn(beam.DoFn):
         # The next element sets the next timer (the runner's timers set from a timer callback
         # were not reliable here); on a quiet wire the state waits for it to shrink.
         index = self._restored.get(key, log, version, next_expiry)
-        if _rewrite(log, self._prune(index, _millis(fired) - self._ttl_ms)):
-            self._restored.changed(key, version)
+        self._restored.rewrite(key, log, version, self._prune(index, _millis(fired) - self._ttl_ms))
         self._restored.expired(key, next_expiry)
 
 
@@ -255,23 +275,12 @@ class FirstSeenFn(_LoggedIndexFn):
             if self._on_drop is not None:
                 self._on_drop(value)
             return
-        log.add(entry)
-        self._restored.changed(shard, version)
+        self._restored.append(shard, log, version, (entry,))
         self._restored.schedule(shard, seen.oldest_ms(), self._ttl_ms, next_expiry, expiry)
         yield value
 
     def _prune(self, index: SeenIds, before_ms: int) -> list[bytes] | None:
         return index.prune(before_ms)
-
-
-def _rewrite(log, kept: Iterable[bytes] | None) -> bool:
-    """The log as `kept` says, when a prune removed anything (`kept` is not None)."""
-    if kept is None:
-        return False
-    log.clear()
-    for entry in kept:
-        log.add(entry)
-    return True
 
 
 class FirstSeen(beam.PTransform):
@@ -354,11 +363,7 @@ class StoriesFn(_LoggedIndexFn):
         index = self._restored.get(key, log, version, next_expiry)
         with metrics.stage("stories"):
             story = index.assign(item.article_id, item.article, item.page.replayed_at_ms)
-        registrations = index.registrations()
-        for registration in registrations:
-            log.add(encode_registration(registration))
-        if registrations:
-            self._restored.changed(key, version)
+        self._restored.append(key, log, version, map(encode_registration, index.registrations()))
         self._restored.schedule(key, index.oldest_ms(), self._ttl_ms, next_expiry, expiry)
         if not story.canonical:
             metrics.near_duplicate(item.article.kind.value)

@@ -131,30 +131,41 @@ def test_copies_of_one_transform_share_their_index_and_never_rebuild_it() -> Non
 
 
 class _Refused(_Value, _Bag):
-    """State that must not be read: the job's only worker trusts its memory."""
+    """State that must not be touched: the job's only worker trusts its memory, and nothing
+    would read what it wrote."""
 
     def read(self):
         raise AssertionError("a sole worker read state")
 
+    def write(self, value) -> None:
+        raise AssertionError("a sole worker wrote state")
 
-def test_a_sole_worker_reads_no_state_and_keeps_its_index_through_an_idle_teardown() -> None:
-    """On the DirectRunner this process is the job's only worker: dedup never asks the
-    runner's state (each ask is a blocking call on Prism), and a teardown mid-job (an idle
-    worker's) keeps the index until the job ends."""
+    def add(self, entry: bytes) -> None:
+        raise AssertionError("a sole worker wrote state")
+
+    def clear(self) -> None:
+        raise AssertionError("a sole worker wrote state")
+
+
+def test_a_sole_worker_touches_no_state_and_keeps_its_index_through_an_idle_teardown() -> None:
+    """On the DirectRunner this process is the job's only worker: dedup neither asks the
+    runner's state (each ask is a blocking call on Prism) nor writes it (the commits were a
+    tenth of a batch's time), and a teardown mid-job (an idle worker's) keeps the index until
+    the job ends. Only the prune timer is the runner's."""
     from newswire.stages.dedup.transforms import Restored
 
     fn = FirstSeenFn("article", ttl_s=80, sole_worker=True)
     fn.setup()
     shard = _Shard()
-    shard.version = shard.next = _Refused()
-    shard.log.read = _Refused().read  # type: ignore[method-assign]
+    shard.log = shard.version = shard.next = _Refused()
     assert _feed(fn, shard, "a", "first", 10) == ["first"]
     assert shard.timer.at == Timestamp(100)
     fn.teardown()  # idle: Beam tears the DoFn down; the job goes on
     fn.setup()
     assert _feed(fn, shard, "a", "repeat", 60) == []
-    assert [decode_seen(e) for e in shard.log.entries] == [("a", 10_000)]
-    _expire(fn, shard, 100)
+    assert _feed(fn, shard, "b", "second", 50) == ["second"]
+    _expire(fn, shard, 100)  # forgets "a" (seen at 10 s), keeps "b"
+    assert _feed(fn, shard, "b", "second, repeated", 150) == []
     assert _feed(fn, shard, "a", "after expiry", 210) == ["after expiry"]
     Restored.forget_jobs()  # the job ended: a next job in this process starts empty
     fn.setup()
