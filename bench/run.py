@@ -116,7 +116,7 @@ def main() -> None:
         "--classify-processes",
         type=int,
         default=0,
-        help="the pipeline's --classify-processes with the model (0: one a CPU)",
+        help="the pipeline's --classify-processes (0: one a CPU)",
     )
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument(
@@ -128,7 +128,7 @@ def main() -> None:
     _say(f"generated {len(pages)} pages")
     broker = e2e.start_broker()
     try:
-        none = _compare("none", pages)
+        none = _compare("none", pages, args.classify_processes)
         model = _compare("fr_core_news_sm", pages[: args.nlp_pages], args.classify_processes)
         count = int(args.rate * args.latency_s)
         latency = e2e.latency_streaming(e2e.bench_settings("none"), pages[:count], args.rate)
