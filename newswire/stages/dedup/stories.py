@@ -3,7 +3,7 @@
 A wire re-delivers a story edited: accents dropped, a second headline, a sentence added or
 reworded, the same story as a page's article and as another page's teaser. Exact ids miss
 those. Each article is shingled (word pairs of its normalised headlines and lede, the part a
-teaser shares with its article), signed with MinHash (datasketch), and the signature cut into
+teaser shares with its article), signed with MinHash (`Signer`), and the signature cut into
 bands. Each band is a bucket key. An article whose signature shares at least `min_bands`
 buckets with one story joins that story; otherwise it starts a story of its own and is its
 canonical record. Either way the buckets it is first to fill are registered to the story it
@@ -22,7 +22,6 @@ import struct
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -80,40 +79,56 @@ def shingles(text: str, size: int) -> set[bytes]:
 BandKey = bytes  # one byte of band index, then an 8-byte hash of the band's rows
 
 
+# The MurmurHash3 32-bit finalizer: spreads each shingle's hash before the permutations.
+_FMIX32 = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
+
+
 class Signer:
-    """MinHash signatures and band keys; the permutations are made once."""
+    """MinHash signatures and band keys; the permutations are made once.
+
+    The signature is datasketch 2.0's `MinHash` (scheme affine32: the first 4 bytes of a
+    shingle's SHA-1, MurmurHash3-finalised, through `a*h + b mod 2**32`, permutations drawn
+    from `RandomState(seed)`), computed here in a few numpy operations: the library's object
+    per article cost more than the hashing, a third of the pipeline's time for stories, and
+    its signatures changed between releases, which would have moved every band key in keyed
+    state. tests/unit/stages/dedup/test_stories.py pins the keys.
+    """
 
     def __init__(self, settings: StorySettings | None = None) -> None:
         self.settings = settings or StorySettings()
-
-    @cached_property
-    def _template(self):
-        from datasketch import MinHash
-
-        return MinHash(num_perm=self.settings.num_perm, seed=self.settings.seed)
+        gen = np.random.RandomState(self.settings.seed)
+        n = self.settings.num_perm
+        self._a = gen.randint(0, 1 << 31, n, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        self._b = gen.randint(0, 1 << 32, n, dtype=np.uint32)
 
     def signature(self, text: str) -> np.ndarray:
-        from datasketch import MinHash
-
-        template = self._template
-        minhash = MinHash(
-            num_perm=self.settings.num_perm,
-            seed=self.settings.seed,
-            permutations=template.permutations,
-            scheme=template.scheme,
+        values = shingles(text, self.settings.shingle)
+        if not values:
+            return np.full(self.settings.num_perm, _MAX32, dtype=np.uint32)
+        hv = np.fromiter(
+            (int.from_bytes(hashlib.sha1(v).digest()[:4], "little") for v in values),
+            dtype=np.uint32,
+            count=len(values),
         )
-        minhash.update_batch(sorted(shingles(text, self.settings.shingle)))
-        return minhash.hashvalues
+        return (_fmix32(hv)[:, None] * self._a + self._b).min(axis=0)
 
     def band_keys(self, text: str) -> list[BandKey]:
         """One key a band: its index and a short hash of its rows (9 bytes, for compact state)."""
-        signature = self.signature(text)
-        rows = self.settings.rows
+        signature = self.signature(text).tobytes()
+        size = self.settings.rows * 4  # bytes of a band's rows
         return [
             bytes((band,))
-            + hashlib.blake2b(
-                signature[band * rows : (band + 1) * rows].tobytes(), digest_size=8
-            ).digest()
+            + hashlib.blake2b(signature[band * size : (band + 1) * size], digest_size=8).digest()
             for band in range(self.settings.bands)
         ]
 

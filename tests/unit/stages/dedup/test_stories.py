@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from newswire.devtools import corpus
 from newswire.devtools.replay import replay_records
 from newswire.stages.dedup.stories import (
     Answer,
+    Signer,
     StoryIndex,
     StorySettings,
     decode_registration,
@@ -158,3 +160,24 @@ def _rng():
     import random
 
     return random.Random(5)
+
+
+def test_band_keys_stay_those_already_in_keyed_state() -> None:
+    """The keys are stored (keyed state, checkpoints) and recomputed at a warm start: a change
+    to shingles, hashes or permutations would split every story across the change. These were
+    written with datasketch 2.0's MinHash, which `Signer` reimplements."""
+    signer = Signer()
+    pinned = {
+        "Le Vietnam et le Japon renforcent leur coopération contre la cybercriminalité": (
+            "004d459b18603858"
+        ),
+        "Hanoi (VNA) - Le ministre de la Sécurité publique a reçu l'ambassadeur de Russie.": (
+            "1e2251f5d31d87a1"
+        ),
+        "": "732e4214a721d00a",  # no shingle: every row at its maximum
+        "seul": "6bc037e8b2316cc6",  # fewer words than a shingle: the text is one
+    }
+    for text, digest in pinned.items():
+        keys = signer.band_keys(text)
+        assert len(keys) == 42 and all(len(key) == 9 for key in keys)
+        assert hashlib.blake2b(b"".join(keys), digest_size=8).hexdigest() == digest, text
