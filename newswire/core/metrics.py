@@ -10,6 +10,7 @@ through Flink's Prometheus reporter (README, "Metrics").
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterator
@@ -63,44 +64,57 @@ def serve(port: int) -> None:
     _SERVING.add(port)
 
 
+# Both libraries look a metric up by name on every call; these run for every element, so each
+# distinct metric is looked up once a process (a Beam counter finds the running bundle's
+# container when it is incremented, so one object serves every bundle and thread).
+@functools.cache
+def _beam(namespace: str, name: str):
+    return beam.metrics.Metrics.counter(namespace, name)
+
+
+@functools.cache
+def _child(metric, *labels: str):
+    return metric.labels(*labels)
+
+
 def page_read() -> None:
-    beam.metrics.Metrics.counter("pages", "read").inc()
+    _beam("pages", "read").inc()
     PAGES_READ.inc()
 
 
 def duplicate_dropped(kind: str) -> None:
-    beam.metrics.Metrics.counter("duplicates_dropped", kind).inc()
-    DUPLICATES.labels(kind).inc()
+    _beam("duplicates_dropped", kind).inc()
+    _child(DUPLICATES, kind).inc()
 
 
 def near_duplicate(kind: str) -> None:
-    beam.metrics.Metrics.counter("near_duplicates", kind).inc()
-    NEAR_DUPLICATES.labels(kind).inc()
+    _beam("near_duplicates", kind).inc()
+    _child(NEAR_DUPLICATES, kind).inc()
 
 
 def dead_letter(reason: str) -> None:
-    beam.metrics.Metrics.counter("dlq", reason).inc()
-    DEAD_LETTERS.labels(reason).inc()
+    _beam("dlq", reason).inc()
+    _child(DEAD_LETTERS, reason).inc()
 
 
 def emitted(kind: str, countries: tuple[str, ...], themes: tuple[str, ...]) -> None:
-    beam.metrics.Metrics.counter("articles", kind).inc()
-    EMITTED.labels(kind).inc()
+    _beam("articles", kind).inc()
+    _child(EMITTED, kind).inc()
     for country in countries:
-        LABELS.labels("country", country).inc()
+        _child(LABELS, "country", country).inc()
     for theme in themes:
-        LABELS.labels("theme", theme).inc()
+        _child(LABELS, "theme", theme).inc()
 
 
 def written(role: str, event_time_s: float | None) -> None:
-    beam.metrics.Metrics.counter("records_written", role).inc()
-    RECORDS.labels(role).inc()
+    _beam("records_written", role).inc()
+    _child(RECORDS, role).inc()
     if role == "sink" and event_time_s is not None:
         LATENCY.observe(max(0.0, time.time() - event_time_s))
 
 
 def lag(topic: str, partition: int, behind: int) -> None:
-    LAG.labels(topic, str(partition)).set(behind)
+    _child(LAG, topic, str(partition)).set(behind)
 
 
 @contextmanager
@@ -113,4 +127,4 @@ def stage(name: str) -> Iterator[None]:
 
 
 def stage_took(name: str, seconds: float) -> None:
-    STAGE.labels(name).observe(seconds)
+    _child(STAGE, name).observe(seconds)
