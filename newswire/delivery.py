@@ -99,7 +99,10 @@ _REGISTRY_LOCK = threading.Lock()
 def ledger(run_id: str) -> Ledger:
     """The ledger of one job run in this process (stages find it by the run's id)."""
     with _REGISTRY_LOCK:
-        return _LEDGERS.setdefault(run_id, Ledger())
+        found = _LEDGERS.get(run_id)
+        if found is None:  # not setdefault: that built a Ledger on every call (every repeat)
+            found = _LEDGERS[run_id] = Ledger()
+        return found
 
 
 def forget(run_id: str) -> None:
