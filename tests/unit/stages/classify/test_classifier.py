@@ -198,3 +198,20 @@ def test_each_country_of_a_list_of_parties_is_a_partner(classifier: Classifier) 
     two = "Les délégations du Cambodge et de Thaïlande ont assisté."
     got = classifier.classify(Article(Kind.ARTICLE, "Le Vietnam et le Laos", "Hanoï.", two))
     assert got.partner_countries == ("LA",)
+
+
+def test_a_meeting_city_is_a_place_and_counterparts_listed_are_parties(
+    classifier: Classifier,
+) -> None:
+    """docs/annotation.md: the venue is not a partner ("à Kuala Lumpur, en Malaisie"), and the
+    counterparts Vietnam's police worked with are, even named as adjectives in a list."""
+    title = "Conférence de l'ASEAN sur la criminalité transnationale"
+    lede = "La conférence a eu lieu mercredi à Kuala Lumpur, en Malaisie."
+    got = classifier.classify(Article(Kind.ARTICLE, title, lede))
+    assert got.partner_countries == ("ASEAN",)
+    body = (
+        "Les forces de l'ordre du Vietnam ont échangé avec leurs confrères chinois, japonais et "
+        "sud-coréens des informations."
+    )
+    got = classifier.classify(Article(Kind.ARTICLE, title, lede, body))
+    assert set(got.partner_countries) == {"ASEAN", "CN", "JP", "KR"}
