@@ -108,8 +108,10 @@ def state_per_100k_stories(stories: int = 100_000) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=20_000, help="corpus pages, end to end")
-    # Enough pages that the run outlasts its start-up several times (60 made the ratios noise).
-    parser.add_argument("--nlp-pages", type=int, default=300, help="pages run with spaCy")
+    # Enough pages that the run outlasts its start-up several times: with 300 the net time was
+    # 4-6 s beside a 9-10 s start-up that itself varies by a second between runs (60 made the
+    # ratios noise).
+    parser.add_argument("--nlp-pages", type=int, default=1000, help="pages run with spaCy")
     parser.add_argument("--rate", type=float, default=20.0, help="pages/s for the latency run")
     parser.add_argument("--latency-s", type=float, default=30.0, help="length of that run")
     parser.add_argument(
