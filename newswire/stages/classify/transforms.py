@@ -70,7 +70,9 @@ class ClassifyFn(beam.DoFn):
         if self._pool is None:
             assert self._classifier is not None
             with metrics.stage("classify"):
-                yield from _emit(batch, self._classifier.classify_many(articles))
+                results = self._classifier.classify_many(articles)
+            # Emitted outside the timer: the stages after this one run as each item is yielded.
+            yield from _emit(batch, results)
             return
         self._pending.append((self._pool.submit(articles), batch, time.perf_counter()))
         # Enough batches in hand to keep every process busy while this thread works; more
