@@ -15,8 +15,8 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 
-from newswire.core.model import Article, Classification, Item
-from newswire.stages.classify.classifier import Classifier, with_classifications
+from newswire.core.model import Article, Classification
+from newswire.stages.classify.classifier import Classifier
 from newswire.stages.classify.nlp import require_installed
 
 _WORKER: Classifier | None = None
@@ -84,9 +84,6 @@ class ClassifierPool:
         )
         # Load the models now, not within the first bundle.
         Pending([self._executor.submit(_classify, []) for _ in range(self.processes)]).result()
-
-    def classify_items(self, items: Sequence[Item]) -> list[Item]:
-        return with_classifications(items, self.classify_many([i.article for i in items]))
 
     def classify_many(self, articles: Sequence[Article]) -> list[Classification]:
         return self.submit(articles).result()
