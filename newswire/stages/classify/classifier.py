@@ -42,6 +42,8 @@ class ClassifierSettings:
     # In a short article (a teaser: title and summary, no body) a theme must also reach this
     # share of the top theme: one passing word in a summary does not make a second theme.
     short_theme_share: float = 0.35
+    # Theme terms with at most this many words between them are one list (topic_lists.tsv).
+    list_gap: int = 5
 
 
 def with_classifications(items: Sequence[Item], results: Sequence[Classification]) -> list[Item]:
@@ -63,6 +65,8 @@ class Classifier:
         settings: thresholds and field weights.
         cues: (kind, words) that, just before a name, make it a party or a place, or are
             skipped (partner_cues.tsv).
+        lists: (kind, theme): `security` and `sector` themes, which, named in one list, are a
+            relationship's fields (topic_lists.tsv).
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class Classifier:
         analyzer: Analyzer,
         settings: ClassifierSettings | None = None,
         cues: Iterable[tuple[str, str]] = (),
+        lists: Iterable[tuple[str, str]] = (),
     ) -> None:
         self._countries = countries
         self._themes = themes
@@ -87,6 +92,9 @@ class Classifier:
         self._listed = {
             tuple(words(w)): kind for kind, w in cues if kind in ("participants", "members")
         }
+        lists = list(lists)
+        self._security = frozenset(theme for kind, theme in lists if kind == "security")
+        self._sector = frozenset(theme for kind, theme in lists if kind == "sector")
 
     @property
     def nlp_model(self) -> str:
@@ -117,7 +125,9 @@ class Classifier:
         )
         taxonomy = {theme: iptc for theme, iptc, *_ in read_table(data_dir / "taxonomy.tsv")}
         cues = [(kind, cue) for kind, cue, *_ in read_table(data_dir / "partner_cues.tsv")]
-        return cls(countries, themes, taxonomy, make_analyzer(nlp_model), settings, cues)
+        lists = [(kind, theme) for kind, theme, *_ in read_table(data_dir / "topic_lists.tsv")]
+        analyzer = make_analyzer(nlp_model)
+        return cls(countries, themes, taxonomy, analyzer, settings, cues, lists)
 
     def classify_item(self, item: Item) -> Item:
         return self.classify_items([item])[0]
@@ -147,9 +157,8 @@ class Classifier:
             cued.update(m.label for m in names if self._cued(analysis.tokens, m.start))
             cued.update(self._participants(analysis.tokens, names))
             placed.update((name, m.start) for m in names if self._placed(analysis.tokens, m.start))
-            theme_hits += [
-                (name, m) for m in self._themes.find(analysis.tokens) if not _inside(m, names)
-            ]
+            terms = [m for m in self._themes.find(analysis.tokens) if not _inside(m, names)]
+            theme_hits += [(name, m) for m in self._outside_fields(terms)]
         partner_scores = self._partners(country_hits, cued, placed)
         short = all(name != "body" for name, _ in analysed)
         theme_scores = self._themes_over_threshold(theme_hits, short)
@@ -206,7 +215,9 @@ class Classifier:
         if run:
             yield run
 
-    def _nearest_list_cue(self, tokens: Sequence[Token], start: int, window: int = 8) -> str | None:
+    def _nearest_list_cue(
+        self, tokens: Sequence[Token], start: int, window: int = 10
+    ) -> str | None:
         before = [t.form for t in tokens[max(0, start - window) : start]]
         for end in range(len(before), 0, -1):
             for cue, kind in self._listed.items():
@@ -248,6 +259,14 @@ class Classifier:
         chosen += [c for c in sorted(cued) if c in score and c not in chosen]
         return {c: score[c] for c in sorted(chosen, key=lambda c: (-score[c], c))}
 
+    def _outside_fields(self, terms: Sequence[Match]) -> Iterator[Match]:
+        """The theme terms that are not in a list of a relationship's fields (topic_lists.tsv):
+        such a list says what two parties cooperate on, not what the article reports."""
+        for run in _runs(terms, self.settings.list_gap):
+            labels = {m.label for m in run}
+            if not (labels & self._security and len(labels & self._sector) >= 2):
+                yield from run
+
     def _themes_over_threshold(self, hits: Hits, short: bool) -> dict[str, float]:
         weights = self.settings.field_weights
         score: dict[str, float] = defaultdict(float)
@@ -270,6 +289,18 @@ def _fields(article: Article) -> list[tuple[str, str]]:
         ("body", article.body),
     ]
     return [(name, text) for name, text in fields if text]
+
+
+def _runs(matches: Sequence[Match], gap: int) -> Iterator[list[Match]]:
+    """Matches in text order, grouped where at most `gap` words separate each from the next."""
+    run: list[Match] = []
+    for match in sorted(matches, key=lambda m: m.start):
+        if run and match.start - run[-1].end > gap:
+            yield run
+            run = []
+        run.append(match)
+    if run:
+        yield run
 
 
 def _inside(match: Match, spans: Iterable[Match]) -> bool:

@@ -215,3 +215,34 @@ def test_a_meeting_city_is_a_place_and_counterparts_listed_are_parties(
     )
     got = classifier.classify(Article(Kind.ARTICLE, title, lede, body))
     assert set(got.partner_countries) == {"ASEAN", "CN", "JP", "KR"}
+
+
+def test_dialogue_partners_listed_at_a_meeting_are_parties(classifier: Classifier) -> None:
+    """docs/annotation.md: the dialogue partners named as taking part are partners, also when
+    the cue is some words before the list."""
+    title = "31e conférence des chefs de la police de l'ASEAN"
+    body = (
+        "Elle a réuni les représentants des dix pays membres de l'ASEAN et des partenaires de "
+        "dialogue dont les forces de police d'Australie, de Chine, du Japon, de R. de Corée."
+    )
+    got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
+    assert set(got.partner_countries) == {"ASEAN", "AU", "CN", "JP", "KR"}
+
+
+def test_a_list_of_a_relationships_fields_gives_no_theme(classifier: Classifier) -> None:
+    """docs/annotation.md, "Lists": kinds of crime on an agenda are themes, unless the list
+    mixes them with other sectors (a relationship's fields)."""
+    title = "Dialogue ASEAN - Etats-Unis"
+    agreed = (
+        "Les participants ont convenu de privilégier leur coopération dans la lutte contre le "
+        "terrorisme, la traite des êtres humains, la cybersécurité, le commerce, "
+        "l'investissement, l'éducation."
+    )
+    got = classifier.classify(Article(Kind.ARTICLE, title, "", agreed))
+    assert not {"terrorism", "trafficking", "cybercrime", "economy", "education"} & set(got.themes)
+    agenda = (
+        "Les délégués discuteront de la lutte contre le terrorisme, la traite des êtres humains "
+        "et la cybersécurité."
+    )
+    got = classifier.classify(Article(Kind.ARTICLE, title, "", agenda))
+    assert {"terrorism", "trafficking", "cybercrime"} <= set(got.themes)
