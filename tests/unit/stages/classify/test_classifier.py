@@ -246,3 +246,13 @@ def test_a_list_of_a_relationships_fields_gives_no_theme(classifier: Classifier)
     )
     got = classifier.classify(Article(Kind.ARTICLE, title, "", agenda))
     assert {"terrorism", "trafficking", "cybercrime"} <= set(got.themes)
+
+
+def test_a_counterpart_named_once_in_the_body_is_a_partner(classifier: Classifier) -> None:
+    """docs/annotation.md: "...a reçu l'ambassadeur du Japon" under a headline that names no
+    country; the same for a police force or a secretariat taking part."""
+    title = "Le ministre de la Sécurité publique reçoit un ambassadeur"
+    body = "Le ministre a reçu l'ambassadeur du Japon à Hanoi."
+    assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("JP",)
+    body = "Le général a reçu le chef de la police du Laos."
+    assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("LA",)
