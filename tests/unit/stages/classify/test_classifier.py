@@ -256,3 +256,15 @@ def test_a_counterpart_named_once_in_the_body_is_a_partner(classifier: Classifie
     assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("JP",)
     body = "Le général a reçu le chef de la police du Laos."
     assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("LA",)
+
+
+@pytest.mark.parametrize(
+    ("adjective", "code"),
+    [("mongol", "MN"), ("kazakh", "KZ"), ("bruneien", "BN"), ("nippon", "JP"), ("serbe", "RS")],
+)
+def test_a_partner_named_by_its_adjective_alone(
+    classifier: Classifier, adjective: str, code: str
+) -> None:
+    """Pages name the counterpart by nationality ("le ministre mongol de la Justice")."""
+    article = Article(Kind.ARTICLE, f"Le ministre {adjective} reçu à Hanoi", "")
+    assert classifier.classify(article).partner_countries == (code,)
