@@ -189,16 +189,18 @@ class Classifier:
 
     def _participants(self, tokens: Sequence[Token], names: Sequence[Match]) -> set[str]:
         """The members of lists of parties: three names or more joined by `glue` words
-        ("l'Australie, la Chine et le Japon"), that name the home country among them or follow
-        a `participants` cue ("huit pays partenaires (...)"), unless a `members` cue is nearer
-        ("les pays membres de l'ASEAN (...)": the organisation is the party)."""
+        ("l'Australie, la Chine et le Japon"), that name the home country among them, follow
+        a `participants` cue ("huit pays partenaires (...)") or a party cue ("des représentants
+        de l'Indonésie, du Cambodge, ..."), unless a `members` cue is nearer ("les pays membres
+        de l'ASEAN (...)": the organisation is the party)."""
         found: set[str] = set()
         for run in self._lists(tokens, names):
             labels = {m.label for m in run}
             if len(labels) < 3:
                 continue
             cue = self._nearest_list_cue(tokens, run[0].start)
-            if cue == "participants" or (cue is None and self.settings.home_country in labels):
+            party = self.settings.home_country in labels or self._cued(tokens, run[0].start)
+            if cue == "participants" or (cue is None and party):
                 found |= labels
         return found
 

@@ -268,3 +268,13 @@ def test_a_partner_named_by_its_adjective_alone(
     """Pages name the counterpart by nationality ("le ministre mongol de la Justice")."""
     article = Article(Kind.ARTICLE, f"Le ministre {adjective} reçu à Hanoi", "")
     assert classifier.classify(article).partner_countries == (code,)
+
+
+def test_a_list_after_a_party_cue_is_a_list_of_parties(classifier: Classifier) -> None:
+    title = "Le Vietnam mène une lutte sans merci contre la drogue"
+    body = (
+        "La délégation vietnamienne a eu des échanges avec des représentants de l'Indonésie, du "
+        "Cambodge, de la Thaïlande et des États-Unis."
+    )
+    got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
+    assert set(got.partner_countries) == {"ID", "KH", "TH", "US"}

@@ -47,7 +47,7 @@ def test_every_real_page_has_its_source_and_one_split() -> None:
 
 @pytest.mark.parametrize(
     ("labels", "countries", "themes"),
-    [("tune.tsv", 0.94, 0.90), ("heldout.tsv", 0.89, 0.88)],
+    [("tune.tsv", 0.93, 0.89), ("heldout.tsv", 0.89, 0.88)],
 )
 def test_real_pages_keep_their_scores(
     classifier: Classifier, labels: str, countries: float, themes: float
