@@ -278,3 +278,13 @@ def test_a_list_after_a_party_cue_is_a_list_of_parties(classifier: Classifier) -
     )
     got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
     assert set(got.partner_countries) == {"ID", "KH", "TH", "US"}
+
+
+def test_the_three_named_after_asean_plus_three_are_parties(classifier: Classifier) -> None:
+    title = "L'ASEAN adopte un plan d'action contre le terrorisme"
+    body = (
+        "Au cours de la 9e consultation de l'AMMTC+3 (Chine, Japon et République de Corée), les "
+        "ministres ont procédé à un échange de vues."
+    )
+    got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
+    assert set(got.partner_countries) == {"ASEAN", "CN", "JP", "KR"}
