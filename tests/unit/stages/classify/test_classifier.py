@@ -217,18 +217,6 @@ def test_a_meeting_city_is_a_place_and_counterparts_listed_are_parties(
     assert set(got.partner_countries) == {"ASEAN", "CN", "JP", "KR"}
 
 
-def test_dialogue_partners_listed_at_a_meeting_are_parties(classifier: Classifier) -> None:
-    """docs/annotation.md: the dialogue partners named as taking part are partners, also when
-    the cue is some words before the list."""
-    title = "31e conférence des chefs de la police de l'ASEAN"
-    body = (
-        "Elle a réuni les représentants des dix pays membres de l'ASEAN et des partenaires de "
-        "dialogue dont les forces de police d'Australie, de Chine, du Japon, de R. de Corée."
-    )
-    got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
-    assert set(got.partner_countries) == {"ASEAN", "AU", "CN", "JP", "KR"}
-
-
 def test_a_list_of_a_relationships_fields_gives_no_theme(classifier: Classifier) -> None:
     """docs/annotation.md, "Lists": kinds of crime on an agenda are themes, unless the list
     mixes them with other sectors (a relationship's fields)."""
@@ -270,21 +258,32 @@ def test_a_partner_named_by_its_adjective_alone(
     assert classifier.classify(article).partner_countries == (code,)
 
 
-def test_a_list_after_a_party_cue_is_a_list_of_parties(classifier: Classifier) -> None:
-    title = "Le Vietnam mène une lutte sans merci contre la drogue"
-    body = (
-        "La délégation vietnamienne a eu des échanges avec des représentants de l'Indonésie, du "
-        "Cambodge, de la Thaïlande et des États-Unis."
-    )
+@pytest.mark.parametrize(
+    ("title", "body", "partners"),
+    [
+        (  # dialogue partners, some words after their cue
+            "31e conférence des chefs de la police de l'ASEAN",
+            "Elle a réuni les représentants des pays membres de l'ASEAN et des partenaires de "
+            "dialogue dont les forces de police d'Australie, de Chine, du Japon, de R. de Corée.",
+            {"ASEAN", "AU", "CN", "JP", "KR"},
+        ),
+        (  # a list whose first name follows a party cue
+            "Le Vietnam mène une lutte sans merci contre la drogue",
+            "La délégation vietnamienne a eu des échanges avec des représentants de l'Indonésie, "
+            "du Cambodge, de la Thaïlande et des États-Unis.",
+            {"ID", "KH", "TH", "US"},
+        ),
+        (  # the three of ASEAN+3
+            "L'ASEAN adopte un plan d'action contre le terrorisme",
+            "Au cours de la 9e consultation de l'AMMTC+3 (Chine, Japon et République de Corée), "
+            "les ministres ont procédé à un échange de vues.",
+            {"ASEAN", "CN", "JP", "KR"},
+        ),
+    ],
+)
+def test_the_countries_a_list_names_as_taking_part_are_parties(
+    classifier: Classifier, title: str, body: str, partners: set[str]
+) -> None:
+    """docs/annotation.md: each country named as taking part in a multilateral cooperation."""
     got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
-    assert set(got.partner_countries) == {"ID", "KH", "TH", "US"}
-
-
-def test_the_three_named_after_asean_plus_three_are_parties(classifier: Classifier) -> None:
-    title = "L'ASEAN adopte un plan d'action contre le terrorisme"
-    body = (
-        "Au cours de la 9e consultation de l'AMMTC+3 (Chine, Japon et République de Corée), les "
-        "ministres ont procédé à un échange de vues."
-    )
-    got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
-    assert set(got.partner_countries) == {"ASEAN", "CN", "JP", "KR"}
+    assert set(got.partner_countries) == partners
