@@ -238,12 +238,14 @@ def test_a_list_of_a_relationships_fields_gives_no_theme(classifier: Classifier)
 
 def test_a_counterpart_named_once_in_the_body_is_a_partner(classifier: Classifier) -> None:
     """docs/annotation.md: "...a reçu l'ambassadeur du Japon" under a headline that names no
-    country; the same for a police force or a secretariat taking part."""
+    country; the same for a police force, a secretariat or a side ("la partie chinoise")."""
     title = "Le ministre de la Sécurité publique reçoit un ambassadeur"
     body = "Le ministre a reçu l'ambassadeur du Japon à Hanoi."
     assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("JP",)
     body = "Le général a reçu le chef de la police du Laos."
     assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("LA",)
+    body = "La partie chinoise a proposé de renforcer l'échange d'informations."
+    assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("CN",)
 
 
 @pytest.mark.parametrize(
@@ -272,6 +274,11 @@ def test_a_partner_named_by_its_adjective_alone(
             "La délégation vietnamienne a eu des échanges avec des représentants de l'Indonésie, "
             "du Cambodge, de la Thaïlande et des États-Unis.",
             {"ID", "KH", "TH", "US"},
+        ),
+        (  # nationality adjectives after a party cue
+            "Conférence sur la criminalité transnationale",
+            "Les polices chinoise, japonaise et sud-coréenne ont partagé leurs expériences.",
+            {"CN", "JP", "KR"},
         ),
         (  # the three of ASEAN+3
             "L'ASEAN adopte un plan d'action contre le terrorisme",
