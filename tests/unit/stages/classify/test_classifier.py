@@ -294,3 +294,12 @@ def test_the_countries_a_list_names_as_taking_part_are_parties(
     """docs/annotation.md: each country named as taking part in a multilateral cooperation."""
     got = classifier.classify(Article(Kind.ARTICLE, title, "", body))
     assert set(got.partner_countries) == partners
+
+
+@pytest.mark.parametrize(
+    ("agency", "code"),
+    [("la JICA", "JP"), ("la KOICA", "KR"), ("la DEA", "US"), ("l'OIM", "UN"), ("le BKA", "DE")],
+)
+def test_a_partner_named_by_its_agency(classifier: Classifier, agency: str, code: str) -> None:
+    article = Article(Kind.ARTICLE, f"Le Vietnam et {agency} coopèrent", "")
+    assert classifier.classify(article).partner_countries == (code,)
