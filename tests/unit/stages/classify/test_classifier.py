@@ -238,7 +238,8 @@ def test_a_list_of_a_relationships_fields_gives_no_theme(classifier: Classifier)
 
 def test_a_counterpart_named_once_in_the_body_is_a_partner(classifier: Classifier) -> None:
     """docs/annotation.md: "...a reçu l'ambassadeur du Japon" under a headline that names no
-    country; the same for a police force, a secretariat or a side ("la partie chinoise")."""
+    country; the same for a ministry, a police force, a secretariat or a side ("la partie
+    chinoise")."""
     title = "Le ministre de la Sécurité publique reçoit un ambassadeur"
     body = "Le ministre a reçu l'ambassadeur du Japon à Hanoi."
     assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("JP",)
@@ -246,6 +247,8 @@ def test_a_counterpart_named_once_in_the_body_is_a_partner(classifier: Classifie
     assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("LA",)
     body = "La partie chinoise a proposé de renforcer l'échange d'informations."
     assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("CN",)
+    body = "Il a reçu le vice-ministre de la Sécurité publique du Laos."
+    assert classifier.classify(Article(Kind.ARTICLE, title, "", body)).partner_countries == ("LA",)
 
 
 @pytest.mark.parametrize(
