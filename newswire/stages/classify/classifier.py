@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -205,17 +205,11 @@ class Classifier:
         return found
 
     def _lists(self, tokens: Sequence[Token], names: Sequence[Match]) -> Iterator[list[Match]]:
-        run: list[Match] = []
-        for match in sorted(names, key=lambda m: m.start):
-            gap = [t.form for t in tokens[run[-1].end : match.start]] if run else None
-            if gap is not None and len(gap) <= 4 and all(w in self._glue for w in gap):
-                run.append(match)
-                continue
-            if run:
-                yield run
-            run = [match]
-        if run:
-            yield run
+        def joined(before: Match, after: Match) -> bool:
+            gap = [t.form for t in tokens[before.end : after.start]]
+            return len(gap) <= 4 and all(w in self._glue for w in gap)
+
+        return _runs(names, joined)
 
     def _nearest_list_cue(
         self, tokens: Sequence[Token], start: int, window: int = 10
@@ -264,7 +258,8 @@ class Classifier:
     def _outside_fields(self, terms: Sequence[Match]) -> Iterator[Match]:
         """The theme terms that are not in a list of a relationship's fields (topic_lists.tsv):
         such a list says what two parties cooperate on, not what the article reports."""
-        for run in _runs(terms, self.settings.list_gap):
+        gap = self.settings.list_gap
+        for run in _runs(terms, lambda before, after: after.start - before.end <= gap):
             labels = {m.label for m in run}
             if not (labels & self._security and len(labels & self._sector) >= 2):
                 yield from run
@@ -293,11 +288,14 @@ def _fields(article: Article) -> list[tuple[str, str]]:
     return [(name, text) for name, text in fields if text]
 
 
-def _runs(matches: Sequence[Match], gap: int) -> Iterator[list[Match]]:
-    """Matches in text order, grouped where at most `gap` words separate each from the next."""
+def _runs(
+    matches: Sequence[Match], joined: Callable[[Match, Match], bool]
+) -> Iterator[list[Match]]:
+    """Matches in text order, grouped where `joined(previous, next)` holds between neighbours:
+    the names of a list of parties, the terms of a list of topics."""
     run: list[Match] = []
     for match in sorted(matches, key=lambda m: m.start):
-        if run and match.start - run[-1].end > gap:
+        if run and not joined(run[-1], match):
             yield run
             run = []
         run.append(match)
