@@ -5,6 +5,9 @@ that loses ground on real pages fails here."""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+
 import pytest
 
 from newswire.devtools import evaluate
@@ -43,6 +46,22 @@ def test_every_real_page_has_its_source_and_one_split() -> None:
     pages = {p.name for p in (REAL / "pages").glob("*.txt")}
     assert len(pages) >= 60 and pages == sources == tune | held and not tune & held
     assert len(held) >= 0.3 * len(pages)  # about a third kept aside (every third page)
+
+
+def _article(url: str) -> tuple[str, str]:
+    """A source page whatever its address's form: http or https, www. or m., and VNA's article
+    number with or without its "post" prefix."""
+    host, _, path = re.sub(r"^https?://", "", url).partition("/")
+    number = re.search(r"(\d{3,})(?:\.\w+)?$", path.rstrip("/"))
+    return re.sub(r"^(www|m)\.", "", host).rstrip("."), number.group(1) if number else path
+
+
+def test_no_page_is_labelled_twice() -> None:
+    # Two excerpts of one page, one tuned on and one held out, would leak the held-out label.
+    files = defaultdict(list)
+    for file, url in read_table(REAL / "sources.tsv"):
+        files[_article(url)].append(file)
+    assert [f for f in files.values() if len(f) > 1] == []
 
 
 @pytest.mark.parametrize(
