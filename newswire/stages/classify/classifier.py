@@ -192,14 +192,16 @@ class Classifier:
         ("l'Australie, la Chine et le Japon"), that name the home country among them, follow
         a `participants` cue ("huit pays partenaires (...)") or a party cue ("des représentants
         de l'Indonésie, du Cambodge, ..."), unless a `members` cue is nearer ("les pays membres
-        de l'ASEAN (...)": the organisation is the party)."""
+        de l'ASEAN (...)": the organisation is the party). After a party cue two names are a
+        list too ("par l'intermédiaire de l'ASEAN et d'Interpol")."""
         found: set[str] = set()
         for run in self._lists(tokens, names):
             labels = {m.label for m in run}
-            if len(labels) < 3:
+            cued = self._cued(tokens, run[0].start)
+            if len(labels) < (2 if cued else 3):
                 continue
             cue = self._nearest_list_cue(tokens, run[0].start)
-            party = self.settings.home_country in labels or self._cued(tokens, run[0].start)
+            party = self.settings.home_country in labels or cued
             if cue == "participants" or (cue is None and party):
                 found |= labels
         return found
