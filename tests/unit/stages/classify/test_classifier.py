@@ -339,3 +339,63 @@ def test_crime_related_to_drugs_is_drugs(classifier: Classifier) -> None:
     assert "drugs" in themes and "crime" not in themes
     title = "Le Vietnam et le Laos luttent contre la criminalité transnationale et la drogue"
     assert {"drugs", "crime"} <= set(classifier.classify(Article(Kind.ARTICLE, title, "")).themes)
+
+
+@pytest.mark.parametrize(
+    ("title", "lede", "given", "not_given"),
+    [
+        (  # illegal immigration is trafficking (docs/annotation.md), not border management
+            "Lutte contre l'immigration illégale vers l'Australie",
+            "Les polices coopèrent contre les réseaux.",
+            {"trafficking"},
+            {"border"},
+        ),
+        (  # the ministry's name since 2025 is no evidence of crime
+            "Le ministre de la Police reçoit son homologue cubain",
+            "Les deux parties renforceront leur coopération en matière de cybersécurité.",
+            {"cybercrime"},
+            {"crime"},
+        ),
+        (  # a leader's title is who speaks, not Vietnam's party affairs
+            "Le secrétaire général du Parti communiste du Vietnam en visite officielle en France",
+            "Les deux pays élèvent leurs relations diplomatiques.",
+            {"diplomacy"},
+            {"politics"},
+        ),
+        (  # a peacekeeping field hospital is the mission's, not health
+            "Le Vietnam déploie un hôpital de campagne au Soudan du Sud",
+            "Les Casques bleus vietnamiens y servent la mission de l'ONU.",
+            {"defence"},
+            {"health"},
+        ),
+        (  # a military hospital's doctors treating villagers is health
+            "Des médecins de l'hôpital militaire 103 soignent des habitants",
+            "Ils offrent des consultations et des médicaments gratuits.",
+            {"health"},
+            {"defence"},
+        ),
+        (  # "cyber-sécurité", hyphenated; fires and rescue are disasters
+            "Formation en cyber-sécurité et en prévention des incendies",
+            "Les deux ministères coopèrent.",
+            {"cybercrime", "disaster"},
+            set(),
+        ),
+        (  # "ambassadeurs de la paix" are peacekeepers, not diplomats
+            "Les Casques bleus, ambassadeurs de la paix",
+            "Ils partent en mission de maintien de la paix.",
+            {"defence"},
+            {"diplomacy"},
+        ),
+    ],
+)
+def test_theme_vocabulary_follows_the_guide(
+    classifier: Classifier, title: str, lede: str, given: set[str], not_given: set[str]
+) -> None:
+    themes = set(classifier.classify(Article(Kind.ARTICLE, title, lede)).themes)
+    assert given <= themes and not (not_given & themes), themes
+
+
+def test_an_organisation_worked_through_by_its_channel_is_a_party(classifier: Classifier) -> None:
+    body = "La coopération, notamment via le canal Interpol, a progressé."
+    article = Article(Kind.ARTICLE, "Le Vietnam et Singapour renforcent leur coopération", "", body)
+    assert classifier.classify(article).partner_countries == ("SG", "INT")
