@@ -104,7 +104,7 @@ def test_no_held_out_page_repeats_an_article_tuned_on() -> None:
 
 @pytest.mark.parametrize(
     ("labels", "countries", "themes"),
-    [("tune.tsv", 0.96, 0.89), ("heldout.tsv", 0.93, 0.82)],
+    [("tune.tsv", 0.96, 0.90), ("heldout.tsv", 0.93, 0.85)],
 )
 def test_real_pages_keep_their_scores(
     classifier: Classifier, labels: str, countries: float, themes: float
