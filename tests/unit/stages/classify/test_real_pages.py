@@ -15,6 +15,7 @@ from newswire.core.text import words
 from newswire.devtools import evaluate
 from newswire.stages.classify.classifier import Classifier
 from newswire.stages.classify.matcher import read_table
+from newswire.stages.dedup.stories import shingles
 from newswire.stages.parse.page import parse_page
 from tests.conftest import ROOT, SEEDS
 
@@ -66,11 +67,6 @@ def test_no_page_is_labelled_twice() -> None:
     assert [f for f in files.values() if len(f) > 1] == []
 
 
-def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
-    w = words(text)
-    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
-
-
 def _text(article: Article) -> str:
     return " ".join((article.title, article.lede, article.body))
 
@@ -88,11 +84,11 @@ def test_no_held_out_page_repeats_an_article_tuned_on() -> None:
         for parsed in [parse_page(path.read_text("utf-8"))]
         for article in (parsed.article, *parsed.teasers)
     ]
-    known = [(_shingles(_text(a)), set(words(a.title))) for a in articles]
+    known = [(shingles(_text(a), 5), set(words(a.title))) for a in articles]
     copies = []
     for item in evaluate.read_labels(REAL / "heldout.tsv"):
         page = parse_page((REAL / "pages" / item.file).read_text("utf-8")).article
-        text, title = _shingles(_text(page)), set(words(page.title))
+        text, title = shingles(_text(page), 5), set(words(page.title))
         for other_text, other_title in known:
             shorter = min(len(text), len(other_text))
             same_text = shorter >= 10 and len(text & other_text) >= 0.5 * shorter
