@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 
+import avro.io
 import avro.schema
 import pytest
 
@@ -11,6 +13,7 @@ from newswire.core.model import DeadLetter, Item, Kind, Message, PageRef
 from newswire.stages.classify.classifier import Classifier
 from newswire.stages.encode.avro_codec import MAGIC, AvroCodec, fingerprint
 from newswire.stages.encode.encoder import SCHEMAS_DIR, Encoder
+from newswire.stages.encode.records import article_record
 from newswire.stages.encode.wire import (
     CONFLUENT,
     SINGLE_OBJECT,
@@ -19,8 +22,17 @@ from newswire.stages.encode.wire import (
     confluent_header,
     confluent_id,
 )
+from newswire.stages.parse.decode import read_page
 from newswire.stages.parse.page import parse_page
+from newswire.stages.parse.split import split_page
 from tests.conftest import SEEDS
+
+
+def _avro_writes(schema: avro.schema.Schema, datum: dict) -> bytes:
+    """The reference: the avro package's own writer."""
+    buffer = io.BytesIO()
+    avro.io.DatumWriter(schema).write(datum, avro.io.BinaryEncoder(buffer))
+    return buffer.getvalue()
 
 
 def _item() -> Item:
@@ -46,6 +58,40 @@ def test_article_round_trip_through_single_object_encoding() -> None:
     assert record["evidence"] and all(
         e["field"] in {"title", "lede", "caption", "body"} for e in record["evidence"]
     )
+
+
+def test_records_are_the_bytes_the_avro_package_writes_and_read_back_as_it_reads_them() -> None:
+    encoder = Encoder()
+    classifier = Classifier.from_data(nlp_model="none")
+    items = [
+        item
+        for n, path in enumerate(sorted(SEEDS.glob("*.txt")))
+        for item in classifier.classify_items(
+            split_page(read_page(Message("raw", 0, n, None, path.read_bytes(), 1000), 10**7))
+        )
+    ]
+    assert len(items) > 20
+    for item in items:
+        datum = article_record(item, 1_700_000_000_456)
+        value = encoder.article.encode(datum)
+        assert value[10:] == _avro_writes(encoder.article.schema, datum)
+        reader = avro.io.DatumReader(encoder.article.schema)
+        assert encoder.article.decode(value) == reader.read(
+            avro.io.BinaryDecoder(io.BytesIO(value[10:]))
+        )
+
+
+def test_a_record_written_with_the_first_release_reads_with_the_new_fields_defaulted() -> None:
+    encoder = Encoder()
+    v1 = avro.schema.parse((SCHEMAS_DIR / "history/v1/article.avsc").read_text())
+    datum = article_record(_item(), 1_700_000_000_456)
+    for name in ("scores", "entities", "story_id", "canonical", "first_seen"):
+        datum.pop(name)
+    old = MAGIC + fingerprint(v1) + _avro_writes(v1, datum)
+    record = encoder.article.decode(old)
+    assert (record["id"], record["partner_countries"]) == (datum["id"], ["KR"])
+    assert (record["scores"], record["entities"], record["story_id"]) == ([], [], None)
+    assert record["canonical"] is True
 
 
 def test_dead_letter_keeps_the_original_bytes() -> None:
