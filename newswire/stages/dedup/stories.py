@@ -110,26 +110,29 @@ class Signer:
         n = self.settings.num_perm
         self._a = gen.randint(0, 1 << 31, n, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
         self._b = gen.randint(0, 1 << 32, n, dtype=np.uint32)
+        size = self.settings.rows * 4  # bytes of a band's rows
+        self._bands = [
+            (bytes((band,)), band * size, (band + 1) * size) for band in range(self.settings.bands)
+        ]
 
     def signature(self, text: str) -> np.ndarray:
         values = shingles(text, self.settings.shingle)
         if not values:
             return np.full(self.settings.num_perm, _MAX32, dtype=np.uint32)
-        hv = np.fromiter(
-            (int.from_bytes(hashlib.sha1(v).digest()[:4], "little") for v in values),
-            dtype=np.uint32,
-            count=len(values),
-        )
-        return (_fmix32(hv)[:, None] * self._a + self._b).min(axis=0)
+        sha1 = hashlib.sha1
+        # The first 4 bytes of each SHA-1 as little-endian uint32s, read by numpy in one go.
+        hv = np.frombuffer(b"".join([sha1(v).digest()[:4] for v in values]), dtype="<u4")
+        hashed = np.multiply.outer(_fmix32(hv.astype(np.uint32)), self._a)
+        hashed += self._b
+        return hashed.min(axis=0)
 
     def band_keys(self, text: str) -> list[BandKey]:
         """One key a band: its index and a short hash of its rows (9 bytes, for compact state)."""
         signature = self.signature(text).tobytes()
-        size = self.settings.rows * 4  # bytes of a band's rows
+        blake2b = hashlib.blake2b
         return [
-            bytes((band,))
-            + hashlib.blake2b(signature[band * size : (band + 1) * size], digest_size=8).digest()
-            for band in range(self.settings.bands)
+            prefix + blake2b(signature[start:end], digest_size=8).digest()
+            for prefix, start, end in self._bands
         ]
 
 
@@ -207,7 +210,7 @@ class StoryIndex:
             return dataclasses.replace(self._seen[article_id], canonical=False)
         keys = self.signer.band_keys(story_text(article))
         found = [self._buckets.get(key) for key in keys]
-        answers = [Answer(b.story_id, b.first_seen_ms) if b else Answer(None) for b in found]
+        answers = [Answer(b.story_id, b.first_seen_ms) for b in found if b]  # empty ones: no vote
         story = resolve(article_id, seen_ms, answers, self.signer.settings.min_bands)
         joined = Bucket(story.story_id, story.first_seen_ms)
         filled = tuple(key for key, bucket in zip(keys, found, strict=True) if bucket is None)
