@@ -115,6 +115,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="pages/s for the latency run")
     parser.add_argument("--latency-s", type=float, default=30.0, help="length of that run")
     parser.add_argument(
+        "--warm-up-s", type=float, default=15.0, help="load fed first, measured apart"
+    )
+    parser.add_argument(
         "--classify-processes",
         type=int,
         default=0,
@@ -133,12 +136,15 @@ def main() -> None:
         none = _compare("none", pages, args.classify_processes)
         model = _compare("fr_core_news_sm", pages[: args.nlp_pages], args.classify_processes)
         count = int(args.rate * args.latency_s)
-        latency = e2e.latency_streaming(e2e.bench_settings("none"), pages[:count], args.rate)
+        warm_up = pages[count : count + int(args.rate * args.warm_up_s)]
+        latency = e2e.latency_streaming(
+            e2e.bench_settings("none"), pages[:count], args.rate, warm_up
+        )
         _say(f"latency at {args.rate} pages/s: {latency}")
         flink_model = _flink("fr_core_news_sm", pages[: args.nlp_pages], args.classify_processes)
         flink_none = _flink("none", pages[: args.flink_pages])
         flink_latency = e2e.latency_streaming(
-            e2e.bench_settings("none").replace(runner="flink"), pages[:count], args.rate
+            e2e.bench_settings("none").replace(runner="flink"), pages[:count], args.rate, warm_up
         )
         _say(f"latency on Flink at {args.rate} pages/s: {flink_latency}")
     finally:
@@ -239,9 +245,13 @@ def bars(r: dict) -> list[tuple[str, float, str, bool]]:
         over_loop = run["e2e_pages_per_s"] / run["plain_loop_pages_per_s"]
         rows.append((f"e2e / NLP limit, {name}", round(over_limit, 2), ">= 0.8", over_limit >= 0.8))
         rows.append((f"e2e / plain loop, {name}", round(over_loop, 2), ">= 1.0", over_loop >= 1.0))
-    for runner in ("direct", "flink"):
+    for runner, run in (
+        ("direct", r["latency_direct_streaming"]),
+        ("flink", r["latency_flink_streaming"]),
+    ):
         p99 = r[f"p99_latency_s_{runner}"]
-        rows.append((f"p99 latency at 20 pages/s, {runner}", p99, "< 2 s", p99 < 2.0))
+        after = f", after {run['warm_up_pages']} pages" if run.get("warm_up_pages") else ""
+        rows.append((f"p99 latency at 20 pages/s, {runner}{after}", p99, "< 2 s", p99 < 2.0))
     state = r["story_state"]["state_bytes_per_story"]
     rows.append(("keyed state a story (bytes)", state, "< 600", state < 600))
     return rows
