@@ -63,7 +63,9 @@ class AvroCodec:
         self.schema = schema
         self.header = MAGIC + fingerprint(schema) if header is None else header
         self._parsed = _parsed(schema)
-        self._known = {fingerprint(s): _parsed(s) for s in [schema, *(readable or [])]}
+        # The current schema's own parse, so that `decode` knows it and skips resolution.
+        self._known = {fingerprint(s): _parsed(s) for s in readable or []}
+        self._known[fingerprint(schema)] = self._parsed
         self._by_id: dict[int, Parsed] = {}
         self._lookup = lookup
 
