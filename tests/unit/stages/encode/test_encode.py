@@ -10,6 +10,7 @@ import pytest
 from newswire.config import Settings
 from newswire.core.ids import article_id
 from newswire.core.model import DeadLetter, Item, Kind, Message, PageRef
+from newswire.devtools.files import read_items
 from newswire.stages.classify.classifier import Classifier
 from newswire.stages.encode.avro_codec import MAGIC, AvroCodec, fingerprint
 from newswire.stages.encode.encoder import SCHEMAS_DIR, Encoder
@@ -22,9 +23,7 @@ from newswire.stages.encode.wire import (
     confluent_header,
     confluent_id,
 )
-from newswire.stages.parse.decode import read_page
 from newswire.stages.parse.page import parse_page
-from newswire.stages.parse.split import split_page
 from tests.conftest import SEEDS
 
 
@@ -65,10 +64,8 @@ def test_records_are_the_bytes_the_avro_package_writes_and_read_back_as_it_reads
     classifier = Classifier.from_data(nlp_model="none")
     items = [
         item
-        for n, path in enumerate(sorted(SEEDS.glob("*.txt")))
-        for item in classifier.classify_items(
-            split_page(read_page(Message("raw", 0, n, None, path.read_bytes(), 1000), 10**7))
-        )
+        for path in sorted(SEEDS.glob("*.txt"))
+        for item in classifier.classify_items(read_items(path, 10**7))
     ]
     assert len(items) > 20
     for item in items:
