@@ -297,14 +297,14 @@ class _ReadPartitionFn(beam.DoFn, RestrictionProvider):
         claimed, past_the_end = yield from self._claim(batch, restriction.start, tracker, watermark)
         if claimed is not None:
             self._lag(consumer, tp, claimed)
-            self._commit_at_checkpoint(finalizer, tp.partition, claimed + 1)
         else:
             _advance(watermark, Timestamp.now() - Duration.of(self._spec.idle_poll_s))
-            # A quiet wire too: the last records read may have reached the sink only after the
-            # checkpoint that followed their read, which then committed short of them; with no
-            # new read, nothing committed them until the next record arrived (seen on Flink: a
-            # record or two a partition left uncommitted for minutes).
-            self._commit_at_checkpoint(finalizer, tp.partition, restriction.start)
+        # After every poll, an idle one too: the last records read may reach the sink only after
+        # the checkpoint that followed their read, which then commits short of them; with no
+        # new read, nothing committed them until the next record arrived (seen on Flink: a
+        # record or two a partition left uncommitted for minutes).
+        read_to = restriction.start if claimed is None else claimed + 1
+        self._commit_at_checkpoint(finalizer, tp.partition, read_to)
         if past_the_end:
             return  # the failed claim has marked the restriction done
         if self._at(consumer, tp) >= restriction.stop:
