@@ -7,7 +7,7 @@ import os
 import pytest
 
 from newswire.stages.classify.classifier import Classifier
-from newswire.stages.classify.pool import ClassifierPool, resolve_processes
+from newswire.stages.classify.pool import POOL_NICENESS, ClassifierPool, resolve_processes
 from newswire.stages.parse.page import parse_page
 from tests.conftest import SEEDS
 
@@ -30,6 +30,19 @@ def test_pool_classifies_as_one_classifier_does_in_the_same_order(articles: list
     finally:
         pool.close()
     assert pooled == Classifier.from_data(nlp_model=MODEL).classify_many(articles)
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_the_pool_runs_below_the_job_thread_priority() -> None:
+    pool = ClassifierPool("none", 2)
+    try:
+        pids = list(pool._executor._processes)
+        assert len(pids) == 2
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        for pid in pids:
+            assert os.getpriority(os.PRIO_PROCESS, pid) == min(own + POOL_NICENESS, 19)
+    finally:
+        pool.close()
 
 
 def test_a_model_that_cannot_load_fails_the_pool_at_start() -> None:
