@@ -20,7 +20,7 @@ test: venv prism lint ## schema check, unit tests, integration tests on a real b
 test-stressed: venv prism ## make test with one core kept busy and under a memory cgroup (tests/stressed.sh)
 	bash tests/stressed.sh
 
-bench: venv ## throughput, latency, memory, near-duplicate quality -> bench/results.{md,json}
+bench: venv prism ## throughput, latency, memory, near-duplicate quality -> bench/results.{md,json}
 	$(BIN)/python -m bench.run
 
 venv: $(VENV)/.installed
