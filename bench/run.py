@@ -203,17 +203,23 @@ def _compare(model: str, pages: list[str], processes: int = 1, rounds: int = 2) 
     of each compared the machine's moments more than the two programs."""
     limit = classify_rate(model, pages)
     _say(f"[{model}] classification alone: {limit:.2f} pages/s")
-    startups, runs, loops = [], [], []
+    startups: list[float] = []
+    runs: list[dict[str, float]] = []
+    loops: list[float] = []
+
+    def pipeline() -> None:
+        startup_s, _ = e2e.run_pipeline_empty(e2e.bench_settings(model, processes))
+        startups.append(round(startup_s, 1))
+        runs.append(e2e.e2e_batch(e2e.bench_settings(model, processes), pages))
+        _say(f"[{model}] round {len(runs)}: pipeline {runs[-1]}, start-up {startups[-1]}s")
+
+    def loop() -> None:
+        loops.append(e2e.plain_loop(e2e.bench_settings(model), pages)["seconds"])
+        _say(f"[{model}] round {len(loops)}: plain loop {loops[-1]}s")
+
     for round_ in range(rounds):
-        for step in ("pipeline", "loop") if round_ % 2 == 0 else ("loop", "pipeline"):
-            if step == "pipeline":
-                startup_s, _ = e2e.run_pipeline_empty(e2e.bench_settings(model, processes))
-                startups.append(round(startup_s, 1))
-                runs.append(e2e.e2e_batch(e2e.bench_settings(model, processes), pages))
-                _say(f"[{model}] round {round_ + 1}: pipeline {runs[-1]}, start-up {startup_s:.1f}")
-            else:
-                loops.append(e2e.plain_loop(e2e.bench_settings(model), pages)["seconds"])
-                _say(f"[{model}] round {round_ + 1}: plain loop {loops[-1]}s")
+        for step in (pipeline, loop) if round_ % 2 == 0 else (loop, pipeline):
+            step()
     run = min(runs, key=lambda r: r["seconds"])
     startup_s, plain_s = min(startups), min(loops)
     net = max(run["seconds"] - startup_s, 0.1)
