@@ -25,12 +25,12 @@ from newswire.stages.parse.split import split_page
 BENCH_PORT = int(os.environ.get("NEWSWIRE_BENCH_BROKER_PORT", "19192"))
 
 
-def bench_settings(nlp_model: str, classify_processes: int = 1) -> Settings:
+def bench_settings(nlp_model: str, worker_processes: int = 1) -> Settings:
     local = LocalBroker(Settings.from_env().on_local_port(BENCH_PORT))
     return (
         local.client_settings()
         .isolated("bench")
-        .replace(nlp_model=nlp_model, metrics_port=0, classify_processes=classify_processes)
+        .replace(nlp_model=nlp_model, metrics_port=0, worker_processes=worker_processes)
     )
 
 

@@ -118,10 +118,10 @@ def main() -> None:
         "--warm-up-s", type=float, default=15.0, help="load fed first, measured apart"
     )
     parser.add_argument(
-        "--classify-processes",
+        "--worker-processes",
         type=int,
         default=0,
-        help="the pipeline's --classify-processes (0: one a CPU)",
+        help="the pipeline's --worker-processes (0: one a CPU)",
     )
     parser.add_argument(
         "--rounds", type=int, default=2, help="runs of the pipeline and of the loop, best kept"
@@ -136,9 +136,9 @@ def main() -> None:
     _say(f"generated {len(pages)} pages")
     broker = e2e.start_broker()
     try:
-        none = _compare("none", pages, args.classify_processes, args.rounds)
+        none = _compare("none", pages, args.worker_processes, args.rounds)
         model = _compare(
-            "fr_core_news_sm", pages[: args.nlp_pages], args.classify_processes, args.rounds
+            "fr_core_news_sm", pages[: args.nlp_pages], args.worker_processes, args.rounds
         )
         count = int(args.rate * args.latency_s)
         warm_up = pages[count : count + int(args.rate * args.warm_up_s)]
@@ -146,7 +146,7 @@ def main() -> None:
             e2e.bench_settings("none"), pages[:count], args.rate, warm_up
         )
         _say(f"latency at {args.rate} pages/s: {latency}")
-        flink_model = _flink("fr_core_news_sm", pages[: args.nlp_pages], args.classify_processes)
+        flink_model = _flink("fr_core_news_sm", pages[: args.nlp_pages], args.worker_processes)
         flink_none = _flink("none", pages[: args.flink_pages])
         flink_latency = e2e.latency_streaming(
             e2e.bench_settings("none").replace(runner="flink"), pages[:count], args.rate, warm_up
@@ -195,7 +195,8 @@ def rewrite_markdown() -> None:
 
 def _compare(model: str, pages: list[str], processes: int = 1, rounds: int = 2) -> dict[str, float]:
     """The pipeline, the classification alone and a plain loop, on the same pages; the pipeline
-    classifies in `processes` processes (the other two in one, as a user's loop would).
+    decodes, splits and classifies in `processes` worker processes (the other two run in one,
+    as a user's loop would).
 
     The pipeline (with an empty job for its start-up) and the loop run `rounds` times each,
     in turns, the first to go alternating, and each keeps its best round: on a shared 2-core
@@ -225,7 +226,7 @@ def _compare(model: str, pages: list[str], processes: int = 1, rounds: int = 2) 
     net = max(run["seconds"] - startup_s, 0.1)
     return {
         "pages": len(pages),
-        "classify_processes": processes,
+        "worker_processes": processes,
         "limit_pages_per_s": round(limit, 2),
         "e2e_seconds": run["seconds"],
         "startup_seconds": startup_s,

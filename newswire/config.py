@@ -82,11 +82,15 @@ class Settings:
     nlp_model: str = _setting(
         "fr_core_news_sm", "spaCy pipeline for lemmas and entities, or none (vocabulary only)"
     )
-    classify_batch: int = _setting(
-        64, "items classified together (one spaCy nlp.pipe call), at most one bundle's"
+    batch_size: int = _setting(
+        64,
+        "pages or items a stage hands over together (to the worker processes, and to spaCy in"
+        " one nlp.pipe call), at most one bundle's",
     )
-    classify_processes: int = _setting(
-        1, "processes classifying a batch in parallel, each with the model (0: one a CPU)"
+    worker_processes: int = _setting(
+        1,
+        "processes that decode, split and classify beside the job's thread, each with the"
+        " model (0: one a CPU; 1: none, all in the job's thread)",
     )
     metrics_port: int = _setting(
         9464, "serve Prometheus metrics on this port at /metrics while running (0: off)"

@@ -6,8 +6,9 @@ already committed. So the source opens an entry per message, a stage that turns 
 into n is counted (`fork`), a sink says what the broker acknowledged (`done`), and the source
 commits only offsets below the oldest entry still open.
 
-Stages never see any of this: the job wraps a stage that forks in `Counted` and hands dedup a
-`Dropped` to call for each repeat it drops. Only the Kafka source and sinks talk to the ledger.
+Stages never see any of this: the job wraps a stage that forks in `Counted` (or gives a
+`Pooled` one `Forks`) and hands dedup a `Dropped` to call for each repeat it drops. Only the
+Kafka source and sinks talk to the ledger.
 
 The ledger lives in the worker process, which on the DirectRunner runs every stage (Prism's
 default LOOPBACK environment). A runner with several workers needs its own checkpoints instead
@@ -110,9 +111,24 @@ def forget(run_id: str) -> None:
         _LEDGERS.pop(run_id, None)
 
 
+class Forks:
+    """Told how many elements a stage made of one (its outputs, main and tagged): that many
+    ledger units replace the element's.
+
+    Args:
+        run_id: the run whose ledger hears the counts.
+    """
+
+    def __init__(self, run_id: str) -> None:
+        self._run_id = run_id
+
+    def __call__(self, element: Any, outputs: int) -> None:
+        ledger(self._run_id).fork(origin_of(element), outputs)
+
+
 class Counted(beam.DoFn):
-    """A stage's DoFn whose outputs (main and tagged) are counted into the run's ledger: each
-    element in becomes as many ledger units as the stage made of it.
+    """A stage's DoFn whose outputs are counted into the run's ledger (`Forks`). A `Pooled`
+    stage, which emits an element's outputs later, counts them itself when given `Forks`.
 
     Args:
         fn: the stage's DoFn; it must take only the element (no state, timers or params).
@@ -121,18 +137,17 @@ class Counted(beam.DoFn):
 
     def __init__(self, fn: beam.DoFn, run_id: str) -> None:
         self._fn = fn
-        self._run_id = run_id
+        self._forks = Forks(run_id)
 
     def setup(self) -> None:
         self._fn.setup()
-        self._ledger = ledger(self._run_id)
 
     def start_bundle(self) -> None:
         self._fn.start_bundle()
 
     def process(self, element: Any):
         outputs = list(self._fn.process(element) or ())
-        self._ledger.fork(origin_of(element), len(outputs))
+        self._forks(element, len(outputs))
         yield from outputs
 
     def finish_bundle(self):

@@ -18,7 +18,7 @@ from apache_beam.runners.runner import PipelineState
 from newswire import runners
 from newswire.config import Settings
 from newswire.core import metrics
-from newswire.delivery import Counted, Dropped, forget
+from newswire.delivery import Counted, Dropped, Forks, forget
 from newswire.flink import LOCAL, cancel_jobs
 from newswire.kafka.connection import Connection
 from newswire.kafka.registry import register_schemas, registry_lookup
@@ -28,14 +28,15 @@ from newswire.kafka.source import Committer, ReadFromKafka, ReadSpec
 from newswire.kafka.topics import check_topics, ensure_topics
 from newswire.kafka.warm_start import read_written
 from newswire.memory import MemoryGuard
-from newswire.stages.classify.transforms import ClassifyFn
+from newswire.pooled import Pooled, PooledStage
+from newswire.stages.classify.transforms import ClassifyItems
 from newswire.stages.dedup.stories import StorySettings
 from newswire.stages.dedup.transforms import AssignStories, FirstSeen, Restored
 from newswire.stages.dedup.warm_start import NOTHING, Written
 from newswire.stages.encode.encoder import SCHEMAS_DIR
 from newswire.stages.encode.transforms import CANONICAL, EncodeDeadLetterFn, EncodeItemFn
 from newswire.stages.encode.wire import SINGLE_OBJECT_WIRE, WireFormat
-from newswire.stages.parse.transforms import DEAD_LETTERS, DecodePageFn, SplitPageFn
+from newswire.stages.parse.transforms import DEAD_LETTERS, DecodePages, SplitPages
 
 _LOG = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ class EnrichPages(beam.PTransform):
         run_id: the delivery ledger to count forks and drops into ("" for none: the stages
             then run as they are, and a runner's checkpoints alone decide commits).
         wire: the format records are framed in.
-        classify_batch: items classified (and fed to spaCy) together.
-        classify_processes: processes classifying a batch in parallel (see ClassifyFn).
+        batch_size: pages or items a pure stage hands over (and spaCy is fed) together.
+        worker_processes: processes the pure stages (decode, split, classify) run in, beside
+            this thread (see newswire/workers.py); 1: none, they run in this thread.
         sole_worker: every stage runs in this process for the job's life (the DirectRunner):
             dedup trusts its in-memory indexes without asking the runner's state each time.
     """
@@ -65,8 +67,8 @@ class EnrichPages(beam.PTransform):
         written: Written = NOTHING,
         run_id: str = "",
         wire: WireFormat = SINGLE_OBJECT_WIRE,
-        classify_batch: int = 64,
-        classify_processes: int = 1,
+        batch_size: int = 64,
+        worker_processes: int = 1,
         sole_worker: bool = False,
     ) -> None:
         super().__init__()
@@ -76,25 +78,33 @@ class EnrichPages(beam.PTransform):
         self._written = written
         self._run_id = run_id
         self._wire = wire
-        self._classify_batch = classify_batch
-        self._classify_processes = classify_processes
+        self._batch_size = batch_size
+        self._worker_processes = worker_processes
         self._sole_worker = sole_worker
 
     def _counted(self, fn: beam.DoFn) -> beam.DoFn:
         """A stage that turns one element into several, counted for the ledger if there is one."""
         return Counted(fn, self._run_id) if self._run_id else fn
 
+    def _pooled(self, stage: PooledStage, forks: bool = False) -> Pooled:
+        """A pure stage, run a batch at a time in the worker processes (or this thread); one
+        that turns one element into several is counted for the ledger if there is one."""
+        counts = Forks(self._run_id) if forks and self._run_id else None
+        return Pooled(stage, self._batch_size, self._worker_processes, counts)
+
     def expand(self, messages: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         dropped = Dropped(self._run_id) if self._run_id else None
         decoded = messages | "Decode" >> beam.ParDo(
-            DecodePageFn(self._max_page_bytes)
+            self._pooled(DecodePages(self._max_page_bytes))
         ).with_outputs(DEAD_LETTERS, main="pages")
         parsed = (
             decoded.pages
             | "FirstPage"
             >> FirstSeen("page", self._ttl_s, on_drop=dropped, sole_worker=self._sole_worker)
             | "Split"
-            >> beam.ParDo(self._counted(SplitPageFn())).with_outputs(DEAD_LETTERS, main="items")
+            >> beam.ParDo(self._pooled(SplitPages(), forks=True)).with_outputs(
+                DEAD_LETTERS, main="items"
+            )
         )
         articles = (
             parsed.items
@@ -104,10 +114,7 @@ class EnrichPages(beam.PTransform):
             )
             | "Stories"
             >> AssignStories(StorySettings(), self._ttl_s, self._written.stories, self._sole_worker)
-            | "Classify"
-            >> beam.ParDo(
-                ClassifyFn(self._nlp_model, self._classify_batch, self._classify_processes)
-            )
+            | "Classify" >> beam.ParDo(self._pooled(ClassifyItems(self._nlp_model)))
             | "Encode"
             >> beam.ParDo(self._counted(EncodeItemFn(self._wire))).with_outputs(
                 CANONICAL, main="all"
@@ -160,8 +167,8 @@ def build(
             start.written,
             run_id,
             start.wire,
-            settings.classify_batch,
-            settings.classify_processes,
+            settings.batch_size,
+            settings.worker_processes,
             runners.sole_worker(settings),
         )
     )

@@ -40,8 +40,8 @@ LATENCY = Histogram(
 )
 STAGE = Histogram(
     f"{_NS}_stage_seconds",
-    "Processing time of one call in a stage (classify: one batch of up to 64 items; with a"
-    " pool, from hand-over to result)",
+    "Processing time of one call in a stage (decode, parse, classify: one batch of up to"
+    " --batch-size pages or items; with worker processes, from hand-over to result)",
     ["stage"],
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
 )

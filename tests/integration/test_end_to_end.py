@@ -36,11 +36,11 @@ def test_seed_replay_round_trip(settings: Settings, producer) -> None:
     assert_seed_records(settings)
 
 
-def test_seed_round_trip_classifying_in_two_processes(settings: Settings, producer) -> None:
+def test_seed_round_trip_with_two_worker_processes(settings: Settings, producer) -> None:
     replay(producer, settings.raw_topic, seed_files())
-    job.run(settings.replace(classify_processes=2))
+    job.run(settings.replace(worker_processes=2))
     assert_seed_records(settings)
-    # The pool went with the job: no classifying process outlives it.
+    # The pool went with the job: no worker process outlives it.
     assert not [p for p in multiprocessing.active_children() if p.is_alive()]
 
 

@@ -70,7 +70,10 @@ def test_metrics_endpoint_counts_what_reached_the_sink(settings: Settings, produ
     assert added("newswire_labels_total", type="country", label="KR") == korea >= 1
     assert added("newswire_end_to_end_latency_seconds_count") == 32
     assert added("newswire_stage_seconds_count", stage="encode") == 32  # one an element
-    assert 1 <= added("newswire_stage_seconds_count", stage="classify") <= 32  # one a batch
+    # The pure stages: one a batch (of pages read, of pages not repeated, of new items).
+    assert 1 <= added("newswire_stage_seconds_count", stage="decode") <= 11
+    assert 1 <= added("newswire_stage_seconds_count", stage="parse") <= 5
+    assert 1 <= added("newswire_stage_seconds_count", stage="classify") <= 32
     lag = [
         value
         for (name, labels), value in after.items()

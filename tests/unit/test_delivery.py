@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import apache_beam as beam
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -66,11 +67,15 @@ def test_every_element_names_its_origin() -> None:
 
 
 def test_the_job_counts_a_stage_s_outputs_and_dedup_s_drops_for_the_stage() -> None:
-    """Stages report nothing themselves: `Counted` counts what a split made of a page (items
-    and dead letters alike), and `Dropped` closes a repeat's unit."""
-    from newswire.delivery import Counted, Dropped, forget
+    """Stages report nothing themselves: `Forks` counts what a pooled split made of a page
+    (items and dead letters alike, when the pool gives them back), and `Dropped` closes a
+    repeat's unit."""
+    from apache_beam.transforms.window import GlobalWindow
+
+    from newswire.delivery import Dropped, Forks, forget
+    from newswire.pooled import Pooled
     from newswire.stages.parse.decode import read_page
-    from newswire.stages.parse.transforms import SplitPageFn
+    from newswire.stages.parse.transforms import SplitPages
     from tests.conftest import seed_files
 
     run = "test-counted"
@@ -81,9 +86,12 @@ def test_the_job_counts_a_stage_s_outputs_and_dedup_s_drops_for_the_stage() -> N
         for m in (message, repeat):
             book.open(m.partition, m.offset, m.origin)
         page = read_page(message, 1 << 20)
-        counted = Counted(SplitPageFn(), run)
-        counted.setup()
-        outputs = list(counted.process((page, message)))
+        split = Pooled(SplitPages(), forks=Forks(run))
+        split.setup()
+        split.start_bundle()
+        assert not list(split.process((page, message), 0, GlobalWindow()))
+        assert book.pending() == 2, "counted before the stage gave the page's items"
+        outputs = list(split.finish_bundle())
         assert len(outputs) > 1
         Dropped(run)((read_page(repeat, 1 << 20), repeat))
         for _ in outputs[1:]:
@@ -91,5 +99,29 @@ def test_the_job_counts_a_stage_s_outputs_and_dedup_s_drops_for_the_stage() -> N
         assert book.committable() == {}, "one of offset 3's items is not acknowledged yet"
         book.done(page.origin)
         assert book.committable() == {0: 5} and book.pending() == 0
+    finally:
+        forget(run)
+
+
+def test_counted_counts_what_a_plain_stage_made_of_each_element() -> None:
+    from newswire.delivery import Counted, forget
+
+    class Twice(beam.DoFn):
+        def process(self, element):
+            yield element
+            yield element
+
+    run = "test-counted-plain"
+    book = ledger(run)
+    try:
+        message = Message("raw", 1, 7, None, b"x", 0)
+        book.open(1, 7, message.origin)
+        counted = Counted(Twice(), run)
+        counted.setup()
+        assert len(list(counted.process(message))) == 2
+        book.done(message.origin)
+        assert book.committable() == {}, "one of the two outputs is not acknowledged yet"
+        book.done(message.origin)
+        assert book.committable() == {1: 8}
     finally:
         forget(run)

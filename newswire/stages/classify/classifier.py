@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from newswire.core.model import Article, Classification, Entity, Evidence, Item, Score
+from newswire.core.tasks import Work
 from newswire.core.text import words
 from newswire.stages.classify import gazetteer
 from newswire.stages.classify.matcher import Match, PhraseMatcher, read_table
@@ -46,12 +47,24 @@ class ClassifierSettings:
     list_gap: int = 5
 
 
+def with_classification(item: Item, result: Classification) -> Item:
+    return dataclasses.replace(item, classification=result)
+
+
 def with_classifications(items: Sequence[Item], results: Sequence[Classification]) -> list[Item]:
     """The items, each with its result (in the same order)."""
-    return [
-        dataclasses.replace(item, classification=result)
-        for item, result in zip(items, results, strict=True)
-    ]
+    return [with_classification(i, r) for i, r in zip(items, results, strict=True)]
+
+
+@dataclass(frozen=True)
+class ClassifyTask:
+    """Classification as a task (newswire/core/tasks.py): articles -> their classifications,
+    with the classifier built once a process."""
+
+    nlp_model: str
+
+    def build(self) -> Work:
+        return Classifier.from_data(nlp_model=self.nlp_model).classify_many
 
 
 class Classifier:
