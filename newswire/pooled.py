@@ -12,6 +12,7 @@ one text a call).
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -30,6 +31,9 @@ class PooledStage(Protocol):
 
     name: str  # for the stage-time metric
     task: Task
+    # The task builds at once and holds little (no model): the job's thread may run batches of
+    # it too, when the pool is behind.
+    light: bool
 
     def setup(self) -> None:
         """Checks worth failing the job on in this process, before any worker starts."""
@@ -80,7 +84,8 @@ class Pooled(beam.DoFn):
 
     def start_bundle(self) -> None:
         self._batch: list[_Held] = []
-        self._pending: deque[tuple[Pending, list[_Held], float]] = deque()
+        # Each batch in hand: its results to come, its elements, when the pool got it.
+        self._pending: deque[tuple[Pending, list[_Held], float | None]] = deque()
 
     def process(
         self, element: Any, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
@@ -99,24 +104,38 @@ class Pooled(beam.DoFn):
             return
         inputs = [held[1] for held in batch]
         if self._pool is None:
-            assert self._work is not None
-            with metrics.stage(self._stage.name):
-                results = self._work(inputs)
             # Emitted outside the timer: the stages after this one run as each is yielded.
-            yield from self._emit(batch, results)
+            yield from self._emit(batch, self._run_here(inputs))
             return
-        self._pending.append((self._pool.submit(self._stage.task, inputs), batch, _now()))
-        # Enough batches in hand to keep every process busy while this thread works; more
-        # would only hold elements back.
-        yield from self._finished(keep=2 * self._pool.processes)
+        # Enough batches in hand to keep every process busy while this thread works.
+        in_hand = 2 * self._pool.processes
+        behind = len(self._pending) >= in_hand and not self._pending[0][0].done()
+        if behind and self._stage.light:
+            # The pool is behind: this thread would only wait for it, so it works too (without
+            # a model, on 2 cores, the job's thread had a third of its time to spare).
+            done: concurrent.futures.Future = concurrent.futures.Future()
+            done.set_result(self._run_here(inputs))
+            self._pending.append((Pending([done]), batch, None))
+        else:
+            pending = self._pool.submit(self._stage.task, inputs)
+            self._pending.append((pending, batch, _now()))
+        # Batches run here wait behind the pool's, to keep the order: a bound on both.
+        yield from self._finished(keep=2 * in_hand)
+
+    def _run_here(self, inputs: list[Any]) -> list[Any]:
+        if self._work is None:
+            self._work = self._stage.task.build()
+        with metrics.stage(self._stage.name):
+            return self._work(inputs)
 
     def _finished(self, keep: int):
-        """Emit the batches the pool has finished, in order; wait for the oldest while more
-        than `keep` are in its hands."""
+        """Emit the batches that are done, in order; wait for the oldest while more than
+        `keep` are in hand."""
         while self._pending and (len(self._pending) > keep or self._pending[0][0].done()):
             pending, batch, submitted = self._pending.popleft()
             results = pending.result()
-            metrics.stage_took(self._stage.name, _now() - submitted)
+            if submitted is not None:
+                metrics.stage_took(self._stage.name, _now() - submitted)
             yield from self._emit(batch, results)
 
     def _emit(self, batch: list[_Held], results: list[Any]):

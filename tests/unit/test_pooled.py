@@ -4,11 +4,15 @@ element leaves as a dead letter, the others go on."""
 
 from __future__ import annotations
 
+import os
+import time
+
 import apache_beam as beam
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import Timestamp
 
 from newswire.core.model import Message
+from newswire.core.tasks import Each
 from newswire.pooled import Pooled
 from newswire.stages.classify.classifier import Classifier
 from newswire.stages.classify.transforms import ClassifyItems
@@ -40,11 +44,12 @@ def _run_bundle(fn: Pooled, elements: list) -> tuple[list, list]:
 
 
 def test_a_pool_emits_finished_batches_during_the_bundle_and_the_rest_at_its_end() -> None:
-    items = [item for m in _messages() for item in split_page(read_page(m, max_bytes=1 << 20))]
-    assert len(items) > 5 * 4
+    items = 3 * [item for m in _messages() for item in split_page(read_page(m, max_bytes=1 << 20))]
+    assert len(items) > 10 * 4
     during, after = _run_bundle(Pooled(ClassifyItems("none"), batch_size=4, processes=2), items)
-    # At most twice as many batches as processes stay in the pool's hands: the rest came out.
-    assert len(during) >= len(items) - 2 * 2 * 4
+    # At most four batches a process are held (in the pool's hands, or done here and waiting
+    # behind them): the rest came out.
+    assert len(during) >= len(items) - 4 * 2 * 4
     assert after, "the bundle's end emitted nothing: batches were not handed over"
     emitted = during + after
     assert [out.value.article_id for out in emitted] == [i.article_id for i in items]
@@ -74,3 +79,40 @@ def test_a_bad_page_is_a_dead_letter_with_its_reason_and_the_batch_goes_on() -> 
         pages = [out.value for out in emitted if not isinstance(out, beam.pvalue.TaggedOutput)]
         assert [message.offset for _, (_, message) in pages] == [m.offset for m in good]
         assert all(page_id == page.page_id for page_id, (page, _) in pages)
+
+
+def _where(n: int) -> tuple[int, int]:
+    """(n, the process that ran it), slowly: a pool that falls behind."""
+    time.sleep(0.05)
+    return n, os.getpid()
+
+
+class _Where:
+    name = "where"
+    task = Each(_where)
+
+    def __init__(self, light: bool) -> None:
+        self.light = light
+
+    def setup(self) -> None:
+        pass
+
+    def inputs(self, n: int) -> int:
+        return n
+
+    def outputs(self, n: int, result: tuple[int, int]):
+        yield result
+
+
+def test_the_job_thread_runs_batches_of_a_light_stage_while_the_pool_is_behind() -> None:
+    numbers = list(range(200))
+    for light in (True, False):
+        during, after = _run_bundle(Pooled(_Where(light), batch_size=4, processes=2), numbers)
+        emitted = [out.value for out in during + after]
+        assert [n for n, _ in emitted] == numbers, "out of order"
+        here = sum(pid == os.getpid() for _, pid in emitted)
+        if light:
+            assert here >= 4, "the job's thread only waited for the pool"
+            assert here < len(numbers), "the pool ran nothing"
+        else:
+            assert here == 0, "a heavy stage (a model to load) ran in the job's thread"

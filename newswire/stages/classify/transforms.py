@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from newswire.core.model import Article, Classification, Item
 from newswire.stages.classify.classifier import ClassifyTask, with_classification
-from newswire.stages.classify.nlp import require_installed
+from newswire.stages.classify.nlp import NO_NLP, require_installed
 
 
 class ClassifyItems:
@@ -22,6 +22,7 @@ class ClassifyItems:
 
     def __init__(self, nlp_model: str) -> None:
         self.task = ClassifyTask(nlp_model)
+        self.light = nlp_model == NO_NLP  # a model is ~250 MB and 20 s to load
 
     def setup(self) -> None:
         # Here, in the job's process: clearer than a worker process that dies loading it.

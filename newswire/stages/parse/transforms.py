@@ -37,6 +37,7 @@ class DecodePages:
     """
 
     name = "decode"
+    light = True
 
     def __init__(self, max_page_bytes: int) -> None:
         self.task = Each(read_page, (max_page_bytes,))
@@ -59,6 +60,7 @@ class SplitPages:
     """(Page, Message) -> Items keyed by article id."""
 
     name = "parse"
+    light = True
     task = Each(split_page)
 
     def setup(self) -> None:
