@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import apache_beam as beam
 from apache_beam.runners.runner import PipelineState
 
-from newswire import runners
+from newswire import heap, runners
 from newswire.config import Settings
 from newswire.core import metrics
 from newswire.delivery import Counted, Dropped, Forks, forget
@@ -239,6 +239,7 @@ def run(
 
         try:
             with MemoryGuard(settings.max_memory_mb, stop_job) as guard:
+                heap.settle()
                 result = p.run()
                 running.append(result)
                 _wait(result, settings, job_name, timeout_s, stop)

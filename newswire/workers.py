@@ -25,6 +25,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from newswire import heap
 from newswire.core.tasks import Task, Work
 
 # How much lower the worker processes run than the job's thread. That thread reads, dedups and
@@ -53,6 +54,7 @@ def _run(task: Task, batch: Sequence[Any]) -> list[Any]:
         # every BLAS library a model brought in is limited (two threads a process ran at half
         # speed).
         threadpool_limits(1)
+        heap.settle()
     return work(batch)
 
 

@@ -3,11 +3,13 @@ own that run below the job's thread; one pool serves every stage of a job."""
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
 import pytest
 
+from newswire import heap
 from newswire.core.errors import Failed
 from newswire.core.tasks import Each
 from newswire.stages.classify.classifier import ClassifyTask
@@ -103,3 +105,17 @@ def test_stages_share_one_pool_until_the_last_releases_it() -> None:
 def test_zero_processes_means_one_a_cpu() -> None:
     assert resolve_processes(0) == (os.cpu_count() or 1)
     assert resolve_processes(3) == 3
+
+
+def _collector(_: object) -> tuple[int, int]:
+    return gc.get_threshold()[0], gc.get_freeze_count()
+
+
+def test_a_worker_keeps_the_collector_out_of_the_way_once_its_task_is_built() -> None:
+    pool = WorkerPool(1)
+    try:
+        [(young, frozen)] = pool.run(Each(_collector), [None])
+    finally:
+        pool.close()
+    assert young == heap.YOUNG_THRESHOLD
+    assert frozen > 10_000, "start-up's objects are still scanned by every full collection"
