@@ -11,7 +11,9 @@ object the stages make is freed by its reference count, not by the collector.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 
 YOUNG_THRESHOLD = 50_000
 
@@ -23,3 +25,17 @@ def settle() -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+
+
+@contextlib.contextmanager
+def settled() -> Iterator[None]:
+    """`settle` for one job in a process that lives on after it (a test session, a script
+    running several jobs): afterwards the frozen objects can be collected again, or a
+    pipeline's cycles would outlive its run, one run after another."""
+    threshold = gc.get_threshold()
+    settle()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -238,8 +238,7 @@ def run(
                 _cancel(settings, result, job_name)
 
         try:
-            with MemoryGuard(settings.max_memory_mb, stop_job) as guard:
-                heap.settle()
+            with MemoryGuard(settings.max_memory_mb, stop_job) as guard, heap.settled():
                 result = p.run()
                 running.append(result)
                 _wait(result, settings, job_name, timeout_s, stop)

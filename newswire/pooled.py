@@ -7,12 +7,12 @@ before it, fused in the same thread, go on working) while the pool works; what t
 finished is emitted as the bundle goes, in order, and the rest when it ends. A batch never
 outlives its bundle, so a streaming job's small bundles add no latency. With one process the
 batches run in this thread (spaCy's `nlp.pipe` over many texts is several times faster than
-one text a call).
+one text a call); with several, this thread also runs batches of a light stage (no model to
+load) while the pool is behind, instead of waiting for it.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -113,9 +113,7 @@ class Pooled(beam.DoFn):
         if behind and self._stage.light:
             # The pool is behind: this thread would only wait for it, so it works too (without
             # a model, on 2 cores, the job's thread had a third of its time to spare).
-            done: concurrent.futures.Future = concurrent.futures.Future()
-            done.set_result(self._run_here(inputs))
-            self._pending.append((Pending([done]), batch, None))
+            self._pending.append((Pending.ready(self._run_here(inputs)), batch, None))
         else:
             pending = self._pool.submit(self._stage.task, inputs)
             self._pending.append((pending, batch, _now()))

@@ -64,10 +64,17 @@ def resolve_processes(processes: int) -> int:
 
 
 class Pending:
-    """A batch in the pool's hands: its chunks' futures, in order."""
+    """A batch in the pool's hands (or done already): its chunks' futures, in order."""
 
     def __init__(self, futures: list[concurrent.futures.Future]) -> None:
         self._futures = futures
+
+    @classmethod
+    def ready(cls, results: list[Any]) -> Pending:
+        """A batch whose results are already there (it ran in the caller's thread)."""
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        future.set_result(results)
+        return cls([future])
 
     def done(self) -> bool:
         return all(future.done() for future in self._futures)

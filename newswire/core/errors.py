@@ -19,6 +19,9 @@ class Rejected(ValueError):
         self.detail = detail
 
 
+INTERNAL = "internal"  # the dead-letter reason of an element that met a bug
+
+
 @dataclass(frozen=True)
 class Failed:
     """An element's failure as data, so that it can travel back from a worker process: its
@@ -31,9 +34,6 @@ class Failed:
     @property
     def internal(self) -> bool:
         return self.reason == INTERNAL
-
-
-INTERNAL = "internal"
 
 
 def attempt(fn: Callable[..., T], *args: Any) -> T | Failed:
