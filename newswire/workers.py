@@ -19,6 +19,7 @@ so a script that starts a job must keep its work under `if __name__ == "__main__
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -36,12 +37,31 @@ from newswire.core.tasks import Task, Work
 # the thread leaves.
 POOL_NICENESS = 10
 
+# How long a warm-up waits for the other processes to build their task (a model loads in
+# about 20 s; a process that takes longer builds it in its first batch instead).
+WARM_UP_TIMEOUT_S = 120.0
+
 _BUILT: dict[Task, Work] = {}
+_ALL_WARM: threading.Barrier | None = None  # this pool's processes, met once a warm-up
 
 
-def _start_worker() -> None:
+def _start_worker(all_warm: threading.Barrier) -> None:
+    global _ALL_WARM
+    _ALL_WARM = all_warm
     if hasattr(os, "nice"):
         os.nice(POOL_NICENESS)
+
+
+def _warm(task: Task) -> list[Any]:
+    """Build `task`, then wait for every other process to have built it too: a process that
+    took two warm-up calls while another was still starting would leave that one to load its
+    model within the first bundle."""
+    assert _ALL_WARM is not None, "the pool's initializer did not run"
+    try:
+        return _run(task, [])
+    finally:  # a build that failed is met too: every call stays on a process of its own
+        with contextlib.suppress(threading.BrokenBarrierError):
+            _ALL_WARM.wait(WARM_UP_TIMEOUT_S)
 
 
 def _run(task: Task, batch: Sequence[Any]) -> list[Any]:
@@ -95,10 +115,13 @@ class WorkerPool:
 
     def __init__(self, processes: int) -> None:
         self.processes = resolve_processes(processes)
+        context = multiprocessing.get_context("spawn")
+        self._all_warm = context.Barrier(self.processes)
         self._executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=_start_worker,
+            initargs=(self._all_warm,),
         )
         self._users = 0
 
@@ -124,9 +147,13 @@ class WorkerPool:
         self.close()
 
     def warm(self, task: Task) -> None:
-        """Build `task` now (a model loads), not within the first bundle; fails as the task's
-        build does. One call a process, though a process may serve more than one."""
-        Pending([self._executor.submit(_run, task, []) for _ in range(self.processes)]).result()
+        """Build `task` in every process now (a model loads), not within the first bundle;
+        fails as the task's build does."""
+        try:
+            Pending([self._executor.submit(_warm, task) for _ in range(self.processes)]).result()
+        finally:
+            if self._all_warm.broken:  # a process timed out waiting: ready for the next one
+                self._all_warm.reset()
 
     def submit(self, task: Task, batch: Sequence[Any]) -> Pending:
         """Run `task` over `batch` in the background, a chunk a process."""

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from newswire import heap
+from newswire import heap, workers
 from newswire.core.errors import Failed
 from newswire.core.tasks import Each
 from newswire.stages.classify.classifier import ClassifyTask
@@ -119,3 +119,31 @@ def test_a_worker_keeps_the_collector_out_of_the_way_once_its_task_is_built() ->
         pool.close()
     assert young == heap.YOUNG_THRESHOLD
     assert frozen > 10_000, "start-up's objects are still scanned by every full collection"
+
+
+def _built(_: object) -> tuple[int, bool]:
+    return os.getpid(), ClassifyTask("none") in workers._BUILT
+
+
+def _slowly(n: int) -> int:
+    time.sleep(3)
+    return n
+
+
+def test_a_warm_up_builds_the_task_in_every_process_even_a_busy_one() -> None:
+    pool = WorkerPool(2)
+    try:
+        pool.warm(Each(_half))  # both processes are up
+        busy = pool.submit(Each(_slowly), [1])  # one of them is busy for a while
+        # The idle one must not take both warm-up calls and leave the busy one cold.
+        pool.warm(ClassifyTask("none"))
+        assert busy.result() == [1]
+        pids = list(pool._executor._processes)
+        seen: dict[int, bool] = {}
+        deadline = time.monotonic() + 60
+        while set(seen) != set(pids) and time.monotonic() < deadline:
+            seen.update(pool.run(Each(_built), list(range(8))))
+    finally:
+        pool.close()
+    assert set(seen) == set(pids)
+    assert all(seen.values()), f"a process did not build the task at the warm-up: {seen}"
